@@ -1,0 +1,291 @@
+using System.Net.Sockets;
+using Microsoft.Extensions.Logging;
+using SharpGears.Runtime.Gateway;
+using SharpGears.Runtime.Protocol;
+
+namespace SharpGears.Runtime.Backend;
+
+internal sealed partial class BackendConnection
+{
+    private readonly ReplyWalker _walker = new();
+    private readonly ReplyWalker _probe = new();
+    private readonly List<ClientSession> _touched = [];
+
+    // The reply at the head of the queue, while it is being answered.
+    private PendingReply _head;
+    private bool _hasHead;
+    private int _headRemaining;
+
+    // Where the frame being walked goes: to the head (as a reply) or to the owner (as a push).
+    private bool _frameIsReply;
+    private ClientSession? _frameTarget;
+    private bool _frameEmitted;
+
+    // What a private connection knows of its own state, from the frames it has seen.
+    private readonly HashSet<string>[] _subscriptions = [new(), new(), new()];
+    private bool _monitoring;
+
+    /// <summary>True after MONITOR succeeded on this connection, until RESET.</summary>
+    public bool IsMonitoring => Volatile.Read(ref _monitoring);
+
+    private async Task ReceiveLoopAsync()
+    {
+        Exception? failure = null;
+        var input = PipeReader.Create(_stream, new StreamPipeReaderOptions(bufferSize: 64 * 1024, minimumReadSize: 4096, leaveOpen: true));
+        try
+        {
+            while (true)
+            {
+                var result = await input.ReadAsync().ConfigureAwait(false);
+                var buffer = result.Buffer;
+                var consumed = ProcessReplies(buffer);
+                FlushTouched();
+                SendGathered();
+                input.AdvanceTo(consumed, buffer.End);
+                if (result.IsCompleted)
+                {
+                    break;
+                }
+            }
+        }
+        catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException or InvalidDataException or OperationCanceledException)
+        {
+            failure = e;
+        }
+        finally
+        {
+            await input.CompleteAsync().ConfigureAwait(false);
+            Fail(failure);
+        }
+    }
+
+    private SequencePosition ProcessReplies(ReadOnlySequence<byte> buffer)
+    {
+        var reader = new SequenceReader<byte>(buffer);
+        var runStart = reader.Position;
+        ClientSession? runTarget = null;
+        while (!reader.End)
+        {
+            if (!_walker.InFrame && !BeginFrame(reader.UnreadSequence))
+            {
+                break;
+            }
+            if (_frameTarget != runTarget)
+            {
+                Emit(runTarget, buffer.Slice(runStart, reader.Position));
+                runStart = reader.Position;
+                runTarget = _frameTarget;
+            }
+            var complete = _walker.Advance(ref reader);
+            _frameEmitted = true;
+            if (!complete)
+            {
+                break;
+            }
+            _frameEmitted = false;
+            if (_frameIsReply && HeadFrameDone(buffer.Slice(runStart, reader.Position)) is { } finished)
+            {
+                // The reply bytes must be in the client's output before it learns that they are.
+                Emit(runTarget, buffer.Slice(runStart, reader.Position));
+                runStart = reader.Position;
+                finished.Target?.OnRepliesDelivered();
+            }
+        }
+        Emit(runTarget, buffer.Slice(runStart, reader.Position));
+        return reader.Position;
+    }
+
+    // Decides where the frame starting here goes. False when more input is needed to decide.
+    private bool BeginFrame(ReadOnlySequence<byte> frame)
+    {
+        if (!_hasHead)
+        {
+            lock (_pending)
+            {
+                _hasHead = _pending.TryPeek(out _head);
+            }
+            if (_hasHead)
+            {
+                _headRemaining = _head is { Kind: ReplyKind.Subscription, Count: < 0 }
+                    ? Math.Max(1, _subscriptions[(int)_head.Family].Count)
+                    : _head.Count;
+            }
+        }
+
+        var isReply = true;
+        var type = frame.FirstSpan[0];
+        if (_monitoring)
+        {
+            isReply = _hasHead && _head.Kind == ReplyKind.Reset && StartsWith(frame, "+RESET\r\n"u8);
+        }
+        else if (type == (byte)'>' || (type == (byte)'*' && (SubscriptionCount > 0 || _head.Kind == ReplyKind.Subscription)))
+        {
+            if (!PubSubFrame.TryClassify(frame, out var kind, out var family, out var subscribe))
+            {
+                return false;
+            }
+            if (kind == PubSubFrameKind.Confirmation && _hasHead && _head.Kind == ReplyKind.Subscription && _head.Family == family)
+            {
+                // Confirmations are small: wait for the whole frame, then note what it changed.
+                var probe = new SequenceReader<byte>(frame);
+                _probe.Reset();
+                if (!_probe.Advance(ref probe))
+                {
+                    return false;
+                }
+                var channel = PubSubFrame.ReadChannel(frame);
+                if (channel is not null)
+                {
+                    _ = subscribe ? _subscriptions[(int)family].Add(channel) : _subscriptions[(int)family].Remove(channel);
+                }
+            }
+            else if (type == (byte)'>' || kind == PubSubFrameKind.Message)
+            {
+                isReply = false;
+            }
+        }
+
+        if (isReply && !_hasHead)
+        {
+            // A reply nobody asked for: only a private connection's owner can make sense of it.
+            LogUnexpectedFrame(_logger, _owner is null ? "shared" : "private");
+            isReply = false;
+            if (_owner is null)
+            {
+                throw new InvalidDataException("a reply arrived with no request pending");
+            }
+        }
+        _frameIsReply = isReply;
+        _frameTarget = isReply ? _head.Target : _owner;
+        return true;
+    }
+
+    private int SubscriptionCount => _subscriptions[0].Count + _subscriptions[1].Count + _subscriptions[2].Count;
+
+    // A frame of the head reply is complete. Returns the head when it has now been fully answered.
+    private PendingReply? HeadFrameDone(ReadOnlySequence<byte> frame)
+    {
+        switch (_head.Kind)
+        {
+            case ReplyKind.Monitor:
+                _monitoring = StartsWith(frame.Slice(frame.Length - Math.Min(frame.Length, 5)), "+OK\r\n"u8);
+                _headRemaining = 0;
+                break;
+            case ReplyKind.Reset:
+                foreach (var set in _subscriptions)
+                {
+                    set.Clear();
+                }
+                _monitoring = false;
+                _headRemaining = 0;
+                break;
+            case ReplyKind.Subscription when !IsConfirmation(frame):
+                _headRemaining = 0; // an error (or +QUEUED) answers the whole command
+                break;
+            default:
+                _headRemaining--;
+                break;
+        }
+        if (_headRemaining > 0)
+        {
+            return null;
+        }
+        var done = _head;
+        lock (_pending)
+        {
+            _pending.Dequeue();
+        }
+        _hasHead = false;
+        _head = default;
+        return done;
+    }
+
+    private static bool IsConfirmation(ReadOnlySequence<byte> frame) =>
+        PubSubFrame.TryClassify(frame, out var kind, out _, out _) && kind == PubSubFrameKind.Confirmation;
+
+    private static bool StartsWith(ReadOnlySequence<byte> data, ReadOnlySpan<byte> prefix)
+    {
+        if (data.Length < prefix.Length)
+        {
+            return false;
+        }
+        Span<byte> head = stackalloc byte[prefix.Length];
+        data.Slice(0, prefix.Length).CopyTo(head);
+        return head.SequenceEqual(prefix);
+    }
+
+    private void Emit(ClientSession? target, ReadOnlySequence<byte> bytes)
+    {
+        if (target is null || bytes.IsEmpty)
+        {
+            return;
+        }
+        if (target.WriteFromBackend(bytes))
+        {
+            _touched.Add(target);
+        }
+    }
+
+    private void FlushTouched()
+    {
+        foreach (var session in _touched)
+        {
+            session.FlushFromBackend();
+        }
+        _touched.Clear();
+    }
+
+    // The connection is gone: every reply still expected becomes an error, promptly.
+    private void Fail(Exception? reason)
+    {
+        PendingReply[] orphans;
+        lock (_pending)
+        {
+            if (_failed)
+            {
+                return;
+            }
+            Volatile.Write(ref _failed, true);
+            orphans = [.. _pending];
+            _pending.Clear();
+        }
+        Shutdown();
+        var why = reason switch
+        {
+            null => "closed by the backend",
+            InvalidDataException => "protocol error: " + reason.Message,
+            _ => reason.Message,
+        };
+        if (orphans.Length > 0 || _owner is null)
+        {
+            LogConnectionLost(_logger, _owner is null ? "shared" : "private", orphans.Length, why);
+        }
+        var message = $"ERR SharpGears lost its connection to the backend Redis ({why})";
+        for (var i = 0; i < orphans.Length; i++)
+        {
+            var orphan = orphans[i];
+            if (orphan.Target is not { } target)
+            {
+                continue;
+            }
+            if (i == 0 && _hasHead && _frameEmitted && _frameIsReply)
+            {
+                target.Abort(); // half a reply went out: the client cannot be answered sensibly
+                continue;
+            }
+            var count = orphan.Kind == ReplyKind.Replies ? (i == 0 && _hasHead ? _headRemaining : orphan.Count) : 1;
+            target.FailReplies(count, message);
+            target.OnRepliesDelivered();
+        }
+        _walker.Reset();
+        _hasHead = false;
+        _owner?.OnBackendLost();
+        _onFailed?.Invoke(this);
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "A {Kind} backend connection lost its connection with {Pending} replies pending: {Reason}")]
+    private static partial void LogConnectionLost(ILogger logger, string kind, int pending, string reason);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "A {Kind} backend connection received a reply with no request pending")]
+    private static partial void LogUnexpectedFrame(ILogger logger, string kind);
+}

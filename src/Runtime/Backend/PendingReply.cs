@@ -1,0 +1,26 @@
+using SharpGears.Runtime.Gateway;
+using SharpGears.Runtime.Protocol;
+
+namespace SharpGears.Runtime.Backend;
+
+/// <summary>What a backend connection expects back for requests it has sent, in order.</summary>
+internal enum ReplyKind
+{
+    /// <summary><see cref="PendingReply.Count"/> ordinary replies.</summary>
+    Replies,
+
+    /// <summary>A (P|S)(UN)SUBSCRIBE: one confirmation per channel; Count -1 means "all of them".</summary>
+    Subscription,
+
+    /// <summary>MONITOR: after its +OK every frame is a monitor line.</summary>
+    Monitor,
+
+    /// <summary>RESET: clears what the connection tracked about subscriptions and MONITOR.</summary>
+    Reset,
+}
+
+/// <summary>
+/// One entry of a backend connection's queue of expected replies. <paramref name="Target"/> is the
+/// client to pass them to, or null for the gateway's own requests, whose replies are dropped.
+/// </summary>
+internal readonly record struct PendingReply(ClientSession? Target, ReplyKind Kind, int Count, SubscriptionFamily Family = default);

@@ -1,0 +1,307 @@
+using System.Text;
+using SharpGears.Runtime.Backend;
+using SharpGears.Runtime.Protocol;
+
+namespace SharpGears.Runtime.Gateway;
+
+internal sealed partial class ClientSession
+{
+    private RequestParser _parser;
+
+    // True while a request too large to buffer is being forwarded as it arrives.
+    private bool _streaming;
+
+    /// <summary>
+    /// Handles every whole request in <paramref name="buffer"/>; returns how far it got. Runs of plain
+    /// requests are forwarded as one copy of their bytes, with one entry for all their replies.
+    /// </summary>
+    private async ValueTask<SequencePosition> ProcessAsync(ReadOnlySequence<byte> buffer)
+    {
+        var position = buffer.Start;
+        if (_streaming)
+        {
+            var (status, end) = Parse(buffer, resume: true);
+            if (status == RequestStatus.ProtocolError)
+            {
+                // The backend has half the request; it cannot be completed sensibly.
+                _connection.Abort(new Microsoft.AspNetCore.Connections.ConnectionAbortedException(_parser.Error ?? "protocol error"));
+                _closing = true;
+                return buffer.End;
+            }
+            await SendAsync(buffer.Slice(position, end), replies: 0);
+            position = end;
+            if (status == RequestStatus.Incomplete)
+            {
+                return position;
+            }
+            _streaming = false;
+        }
+
+        var batchStart = position;
+        var batchReplies = 0;
+        while (!_closing)
+        {
+            var rest = buffer.Slice(position);
+            var (status, end) = Parse(rest, resume: false);
+            switch (status)
+            {
+                case RequestStatus.Empty:
+                    position = end; // Redis ignores it; forwarding it along is harmless
+                    continue;
+
+                case RequestStatus.Complete:
+                    var kind = CommandTable.Classify(_parser.Name);
+                    if (kind == CommandKind.Plain && _parser.InlineArguments is null)
+                    {
+                        batchReplies += NextReplyCount();
+                        position = end;
+                        continue;
+                    }
+                    await SendAsync(buffer.Slice(batchStart, position), batchReplies);
+                    batchReplies = 0;
+                    await HandleSpecialAsync(kind, buffer.Slice(position, end));
+                    position = batchStart = end;
+                    continue;
+
+                case RequestStatus.ProtocolError:
+                    await SendAsync(buffer.Slice(batchStart, position), batchReplies);
+                    await DrainAsync();
+                    WriteLocalError("ERR " + _parser.Error);
+                    _closing = true;
+                    return buffer.End;
+
+                default: // Incomplete
+                    await SendAsync(buffer.Slice(batchStart, position), batchReplies);
+                    if (rest.Length > _server.Options.QueryBufferLimit)
+                    {
+                        LogQueryBufferLimit(_logger, Id, rest.Length);
+                        _closing = true;
+                        return buffer.End;
+                    }
+                    // Requests answered here (RG.*) are buffered whole; others are streamed once large.
+                    if (rest.Length >= _server.Options.StreamThreshold && _parser.NameKnown
+                        && CommandTable.Classify(_parser.Name) is not (CommandKind.Gears or CommandKind.Quit))
+                    {
+                        return await StartStreamingAsync(rest, end);
+                    }
+                    return position;
+            }
+        }
+        await SendAsync(buffer.Slice(batchStart, position), batchReplies);
+        return position;
+    }
+
+    private (RequestStatus Status, SequencePosition End) Parse(ReadOnlySequence<byte> input, bool resume)
+    {
+        if (!resume)
+        {
+            _parser.Reset();
+        }
+        var reader = new SequenceReader<byte>(input);
+        var status = _parser.Advance(ref reader);
+        return (status, reader.Position);
+    }
+
+    // A request larger than the gateway buffers: forward what has arrived and the rest as it comes,
+    // on the client's own connection, so that nobody else waits behind it and it is held only once.
+    private async ValueTask<SequencePosition> StartStreamingAsync(ReadOnlySequence<byte> request, SequencePosition end)
+    {
+        if (!await EnsurePinnedAsync())
+        {
+            WriteLocalError(BackendUnavailable);
+            _closing = true;
+            return request.End;
+        }
+        _streaming = true;
+        await SendAsync(request.Slice(0, end), NextReplyCount());
+        return end;
+    }
+
+    private async ValueTask HandleSpecialAsync(CommandKind kind, ReadOnlySequence<byte> request)
+    {
+        var replies = NextReplyCount();
+        if (_parser.InlineArguments is { } inline)
+        {
+            var encoded = new ArrayBufferWriter<byte>();
+            RespWriter.WriteCommand(encoded, inline);
+            request = new ReadOnlySequence<byte>(encoded.WrittenMemory);
+        }
+        switch (kind)
+        {
+            case CommandKind.Plain:
+                await SendAsync(request, replies);
+                return;
+
+            case CommandKind.Quit:
+                await DrainAsync();
+                if (replies > 0)
+                {
+                    WriteLocal(static output => RespWriter.WriteSimpleString(output, "OK"));
+                }
+                _closing = true;
+                return;
+
+            case CommandKind.Gears:
+                await DrainAsync();
+                await Task.Yield(); // off the socket thread: RG.* commands may compile or run code
+                var arguments = _parser.InlineArguments ?? RequestArguments.Read(request);
+                var reply = new ArrayBufferWriter<byte>();
+                await _server.GearsCommands.ExecuteAsync(arguments, reply);
+                if (replies > 0)
+                {
+                    WriteLocal(output => output.Write(reply.WrittenSpan));
+                }
+                return;
+        }
+
+        if (!await EnsurePinnedAsync())
+        {
+            if (replies > 0)
+            {
+                WriteLocalError(BackendUnavailable);
+            }
+            return;
+        }
+        if (_private!.IsMonitoring && kind != CommandKind.Reset)
+        {
+            replies = 0; // a monitor stream has no room for replies we could tell apart
+        }
+        var expected = kind switch
+        {
+            CommandKind.Subscription => SubscriptionReplies(replies),
+            CommandKind.Monitor => new PendingReply(this, ReplyKind.Monitor, replies),
+            CommandKind.Reset => new PendingReply(this, ReplyKind.Reset, 1),
+            _ => new PendingReply(this, ReplyKind.Replies, replies),
+        };
+        if (kind == CommandKind.Client)
+        {
+            expected = expected with { Count = ApplyClientReply(request, expected.Count) };
+        }
+        await SendAsync(request, expected);
+        if (kind is CommandKind.Monitor or CommandKind.Reset)
+        {
+            // What they change decides how later replies are told apart: let it settle first.
+            await DrainAsync();
+            if (kind == CommandKind.Reset)
+            {
+                _suppression = ReplySuppression.None;
+            }
+        }
+    }
+
+    private PendingReply SubscriptionReplies(int replies)
+    {
+        var (family, subscribe) = CommandTable.Subscription(_parser.Name);
+        var channels = _parser.ArgumentCount - 1;
+        // SUBSCRIBE with no channel is one error; UNSUBSCRIBE with none means every current one.
+        var count = replies == 0 ? 0 : channels > 0 ? channels : subscribe ? 1 : -1;
+        return new PendingReply(this, ReplyKind.Subscription, count, family);
+    }
+
+    // CLIENT REPLY ON|OFF|SKIP decides which replies Redis sends; returns this command's reply count.
+    private int ApplyClientReply(ReadOnlySequence<byte> request, int replies)
+    {
+        if (_parser.ArgumentCount != 3)
+        {
+            return replies;
+        }
+        var arguments = _parser.InlineArguments ?? RequestArguments.Read(request);
+        if (!Ascii.EqualsIgnoreCase(arguments[1], "reply"u8))
+        {
+            return replies;
+        }
+        var mode = arguments[2];
+        if (Ascii.EqualsIgnoreCase(mode, "on"u8))
+        {
+            _suppression = ReplySuppression.None;
+            return 1;
+        }
+        if (Ascii.EqualsIgnoreCase(mode, "off"u8))
+        {
+            _suppression = ReplySuppression.Off;
+            return 0;
+        }
+        if (Ascii.EqualsIgnoreCase(mode, "skip"u8))
+        {
+            _suppression = _suppression == ReplySuppression.Off ? ReplySuppression.Off : ReplySuppression.SkipNext;
+            return 0;
+        }
+        return replies;
+    }
+
+    private int NextReplyCount()
+    {
+        switch (_suppression)
+        {
+            case ReplySuppression.Off:
+                return 0;
+            case ReplySuppression.SkipNext:
+                _suppression = ReplySuppression.None;
+                return 0;
+            default:
+                return _private is { IsMonitoring: true } ? 0 : 1;
+        }
+    }
+
+    private ValueTask SendAsync(ReadOnlySequence<byte> request, int replies) =>
+        request.IsEmpty ? ValueTask.CompletedTask : SendAsync(request, new PendingReply(this, ReplyKind.Replies, replies));
+
+    private async ValueTask SendAsync(ReadOnlySequence<byte> request, PendingReply expected)
+    {
+        var connection = _private ?? _lane.Connection;
+        if (expected.Count != 0)
+        {
+            Interlocked.Increment(ref _outstanding);
+        }
+        if (connection is null || !await connection.SendAsync(request, expected))
+        {
+            if (expected.Count != 0)
+            {
+                FailReplies(expected.Kind == ReplyKind.Replies ? expected.Count : 1, BackendUnavailable);
+                OnRepliesDelivered();
+            }
+        }
+    }
+
+    private string BackendUnavailable =>
+        $"ERR SharpGears cannot reach the backend Redis ({_lane.LastError ?? "connection lost"}); it keeps retrying";
+
+    // Moves the client to a backend connection of its own, after its shared replies have arrived.
+    private async ValueTask<bool> EnsurePinnedAsync()
+    {
+        if (_private is not null)
+        {
+            return true;
+        }
+        await DrainAsync();
+        try
+        {
+            _private = await BackendConnection.ConnectAsync(_server.Target, this, _logger, null, _connection.ConnectionClosed);
+            return true;
+        }
+        catch (Exception e) when (e is System.Net.Sockets.SocketException or OperationCanceledException or IOException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>Waits until every reply expected so far has been written to the client.</summary>
+    private Task DrainAsync()
+    {
+        if (Volatile.Read(ref _outstanding) == 0)
+        {
+            return Task.CompletedTask;
+        }
+        var waiter = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        Volatile.Write(ref _drained, waiter);
+        if (Volatile.Read(ref _outstanding) == 0)
+        {
+            waiter.TrySetResult();
+        }
+        return waiter.Task;
+    }
+
+    [Microsoft.Extensions.Logging.LoggerMessage(Level = Microsoft.Extensions.Logging.LogLevel.Warning,
+        Message = "Closing client {Client}: its unfinished request passed the query buffer limit ({Bytes} bytes)")]
+    private static partial void LogQueryBufferLimit(Microsoft.Extensions.Logging.ILogger logger, string client, long bytes);
+}

@@ -1,0 +1,210 @@
+using Microsoft.AspNetCore.Connections;
+using Microsoft.Extensions.Logging;
+using SharpGears.Runtime.Backend;
+using SharpGears.Runtime.Protocol;
+
+namespace SharpGears.Runtime.Gateway;
+
+/// <summary>
+/// One client connection. It reads requests, forwards plain ones on a shared backend connection and
+/// moves to a private backend connection of its own the first time it needs connection state; replies
+/// come back in request order, written straight into the client's output by the backend connection.
+/// </summary>
+internal sealed partial class ClientSession
+{
+    private readonly GatewayServer _server;
+    private readonly ConnectionContext _connection;
+    private readonly PipeReader _input;
+    private readonly PipeWriter _output;
+    private readonly Lock _outputLock = new();
+    private readonly ILogger _logger;
+    private readonly SharedLane _lane;
+    private bool _outputClosed;
+    private bool _flushPending;
+    private bool _closing;
+
+    private BackendConnection? _private;
+    private int _outstanding;
+    private TaskCompletionSource? _drained;
+    private ReplySuppression _suppression;
+
+    public ClientSession(GatewayServer server, ConnectionContext connection, SharedLane lane, ILogger logger)
+    {
+        _server = server;
+        _connection = connection;
+        _input = connection.Transport.Input;
+        _output = connection.Transport.Output;
+        _lane = lane;
+        _logger = logger;
+        _parser = new RequestParser(server.Options.MaxBulkLength);
+    }
+
+    /// <summary>The client's id within the gateway (not the backend's CLIENT ID).</summary>
+    public string Id => _connection.ConnectionId;
+
+    /// <summary>True once the client has its own backend connection.</summary>
+    public bool IsPinned => _private is not null;
+
+    public async Task RunAsync()
+    {
+        using var closed = _connection.ConnectionClosed.Register(static state => ((ClientSession)state!).OnConnectionClosed(), this);
+        try
+        {
+            while (!_closing)
+            {
+                var result = await _input.ReadAsync();
+                var buffer = result.Buffer;
+                var consumed = await ProcessAsync(buffer);
+                if (_closing)
+                {
+                    break;
+                }
+                _input.AdvanceTo(consumed, buffer.End);
+                if (result.IsCompleted || result.IsCanceled)
+                {
+                    break;
+                }
+            }
+        }
+        catch (Exception e) when (e is IOException or ConnectionResetException or OperationCanceledException or ConnectionAbortedException or InvalidOperationException)
+        {
+            // The client went away mid-request; nothing to answer.
+        }
+        finally
+        {
+            await CloseAsync();
+        }
+    }
+
+    private void OnConnectionClosed()
+    {
+        _closing = true;
+        Interlocked.Exchange(ref _drained, null)?.TrySetCanceled();
+        _input.CancelPendingRead();
+    }
+
+    private async Task CloseAsync()
+    {
+        _closing = true;
+        lock (_outputLock)
+        {
+            _outputClosed = true;
+        }
+        await _input.CompleteAsync();
+        await _output.CompleteAsync();
+        if (_private is { } connection)
+        {
+            _private = null;
+            await connection.DisposeAsync();
+        }
+    }
+
+    // ---- Called by backend connections, on their receive loops. ----
+
+    /// <summary>Writes reply bytes; true when the caller must call <see cref="FlushFromBackend"/>.</summary>
+    public bool WriteFromBackend(ReadOnlySequence<byte> bytes)
+    {
+        lock (_outputLock)
+        {
+            if (_outputClosed)
+            {
+                return false;
+            }
+            RespWriter.WriteRaw(_output, bytes);
+            if (_flushPending)
+            {
+                return false;
+            }
+            _flushPending = true;
+            return true;
+        }
+    }
+
+    public void FlushFromBackend()
+    {
+        lock (_outputLock)
+        {
+            _flushPending = false;
+            FlushLocked();
+        }
+    }
+
+    /// <summary>One entry of expected replies has been answered in full.</summary>
+    public void OnRepliesDelivered()
+    {
+        if (Interlocked.Decrement(ref _outstanding) == 0)
+        {
+            Interlocked.Exchange(ref _drained, null)?.TrySetResult();
+        }
+    }
+
+    /// <summary>Answers <paramref name="count"/> requests with the same error.</summary>
+    public void FailReplies(int count, string message)
+    {
+        lock (_outputLock)
+        {
+            if (_outputClosed)
+            {
+                return;
+            }
+            for (var i = 0; i < count; i++)
+            {
+                RespWriter.WriteError(_output, message);
+            }
+            FlushLocked();
+        }
+    }
+
+    /// <summary>The client's private backend connection is gone, and with it the state it held.</summary>
+    public void OnBackendLost()
+    {
+        // Like Redis going away: the client sees its connection close, after the error replies.
+        _closing = true;
+        _input.CancelPendingRead();
+    }
+
+    /// <summary>Closes the client at once (a reply was cut off half way).</summary>
+    public void Abort()
+    {
+        lock (_outputLock)
+        {
+            _outputClosed = true;
+        }
+        _connection.Abort(new ConnectionAbortedException("backend connection lost mid-reply"));
+    }
+
+    // ---- Local replies, in order after everything forwarded before them. ----
+
+    private void WriteLocal(Action<IBufferWriter<byte>> write)
+    {
+        lock (_outputLock)
+        {
+            if (_outputClosed)
+            {
+                return;
+            }
+            write(_output);
+            FlushLocked();
+        }
+    }
+
+    private void WriteLocalError(string message) => WriteLocal(output => RespWriter.WriteError(output, message));
+
+    private void FlushLocked()
+    {
+        // The client's output pipe has no pause threshold (see GatewayServer), so a flush completes at
+        // once: a slow client never stalls a backend connection that other clients share.
+        var flush = _output.FlushAsync();
+        if (!flush.IsCompleted)
+        {
+            flush.AsTask().ContinueWith(static _ => { }, TaskScheduler.Default);
+        }
+    }
+
+    private enum ReplySuppression
+    {
+        None,
+        Off,
+        SkipNext,
+    }
+}

@@ -1,0 +1,29 @@
+namespace SharpGears.Runtime.Gateway;
+
+/// <summary>How the gateway must treat a command before forwarding it.</summary>
+internal enum CommandKind : byte
+{
+    /// <summary>Stateless: may share a backend connection with other clients.</summary>
+    Plain,
+
+    /// <summary>Holds or reads connection state: needs the client's own backend connection.</summary>
+    Pinning,
+
+    /// <summary>CLIENT: pinning, and CLIENT REPLY changes which commands get replies.</summary>
+    Client,
+
+    /// <summary>A (P|S)SUBSCRIBE or (P|S)UNSUBSCRIBE: answered by one confirmation per channel.</summary>
+    Subscription,
+
+    /// <summary>MONITOR: the connection becomes a stream of monitor lines.</summary>
+    Monitor,
+
+    /// <summary>RESET: the connection returns to its initial state.</summary>
+    Reset,
+
+    /// <summary>QUIT: answered by the gateway, which then closes the connection.</summary>
+    Quit,
+
+    /// <summary>RG.*: SharpGears' own commands, answered by the gateway.</summary>
+    Gears,
+}

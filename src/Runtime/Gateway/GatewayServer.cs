@@ -1,0 +1,164 @@
+using System.Net;
+using Microsoft.AspNetCore.Connections;
+using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using SharpGears.Runtime.Backend;
+using SharpGears.Runtime.Hosting;
+
+namespace SharpGears.Runtime.Gateway;
+
+/// <summary>
+/// The gateway: accepts client connections (through Kestrel's socket transport) and runs a
+/// <see cref="ClientSession"/> for each, in front of the backend that <see cref="BackendService"/> provides.
+/// </summary>
+internal sealed partial class GatewayServer(
+    IOptions<SharpGearsOptions> options,
+    BackendService backend,
+    GearsCommands gearsCommands,
+    ILoggerFactory loggerFactory) : IHostedService, IAsyncDisposable
+{
+    private static readonly byte[] s_maxClients = "-ERR max number of clients reached\r\n"u8.ToArray();
+    private readonly ILogger _logger = loggerFactory.CreateLogger<GatewayServer>();
+    private readonly CancellationTokenSource _stopping = new();
+    private readonly ConcurrentDictionary<ClientSession, Task> _sessions = new();
+    private IConnectionListener? _listener;
+    private SharedLane[] _lanes = [];
+    private Task _accepting = Task.CompletedTask;
+    private int _nextLane;
+
+    public SharpGearsOptions Options { get; } = options.Value;
+
+    public GearsCommands GearsCommands { get; } = gearsCommands;
+
+    public BackendTarget Target => backend.Target;
+
+    /// <summary>Where the gateway listens (the real port when 0 was asked for).</summary>
+    public EndPoint? EndPoint => _listener?.EndPoint;
+
+    /// <summary>The number of connected clients.</summary>
+    public int ClientCount => _sessions.Count;
+
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        var lanes = new SharedLane[Math.Max(1, Options.SharedConnections)];
+        for (var i = 0; i < lanes.Length; i++)
+        {
+            lanes[i] = new SharedLane(Target, loggerFactory.CreateLogger<BackendConnection>());
+        }
+        var reachable = await Task.WhenAll(lanes.Select(lane => lane.StartAsync(cancellationToken)));
+        if (!reachable.All(ok => ok))
+        {
+            LogBackendUnreachable(_logger, Target.ToString(), lanes[0].LastError ?? "?");
+        }
+        _lanes = lanes;
+
+        var transport = new SocketTransportFactory(Microsoft.Extensions.Options.Options.Create(new SocketTransportOptions
+        {
+            // Replies are written by backend connections that other clients share: a flush must never
+            // wait on one slow client. Requests are bounded by the query buffer limit instead.
+            MaxWriteBufferSize = null,
+            MaxReadBufferSize = null,
+            NoDelay = true,
+            // Sessions run on the socket threads instead of hopping to the thread pool per read: on a
+            // 2-core machine the hop costs more than the work. Nothing a session does there blocks;
+            // RG.* commands, which may be slow, move to the thread pool first.
+            UnsafePreferInlineScheduling = true,
+        }), loggerFactory);
+        var endPoint = new IPEndPoint(IPAddress.Parse(Options.Bind), Options.Port);
+        _listener = await transport.BindAsync(endPoint, cancellationToken);
+        LogListening(_logger, _listener.EndPoint.ToString() ?? "?", Target.ToString());
+        _accepting = AcceptLoopAsync(_listener);
+    }
+
+    private async Task AcceptLoopAsync(IConnectionListener listener)
+    {
+        while (true)
+        {
+            ConnectionContext? connection;
+            try
+            {
+                connection = await listener.AcceptAsync(_stopping.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+            if (connection is null)
+            {
+                return; // unbound
+            }
+            if (_sessions.Count >= Options.MaxClients)
+            {
+                _ = RefuseAsync(connection);
+                continue;
+            }
+            var lane = _lanes[(int)((uint)Interlocked.Increment(ref _nextLane) % (uint)_lanes.Length)];
+            var session = new ClientSession(this, connection, lane, loggerFactory.CreateLogger<ClientSession>());
+            _sessions[session] = RunSessionAsync(session, connection);
+        }
+    }
+
+    private async Task RunSessionAsync(ClientSession session, ConnectionContext connection)
+    {
+        await Task.Yield();
+        try
+        {
+            await session.RunAsync();
+        }
+        catch (Exception e)
+        {
+            LogSessionFailed(_logger, e, session.Id);
+        }
+        finally
+        {
+            _sessions.TryRemove(session, out _);
+            await connection.DisposeAsync();
+        }
+    }
+
+    private static async Task RefuseAsync(ConnectionContext connection)
+    {
+        await connection.Transport.Output.WriteAsync(s_maxClients);
+        await connection.Transport.Output.CompleteAsync();
+        await connection.DisposeAsync();
+    }
+
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await _stopping.CancelAsync();
+        if (_listener is not null)
+        {
+            await _listener.UnbindAsync(cancellationToken);
+        }
+        await _accepting;
+        foreach (var session in _sessions.Keys)
+        {
+            session.Abort();
+        }
+        await Task.WhenAll(_sessions.Values).WaitAsync(cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        foreach (var lane in _lanes)
+        {
+            await lane.DisposeAsync();
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_listener is not null)
+        {
+            await _listener.DisposeAsync();
+        }
+        _stopping.Dispose();
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "SharpGears gateway listening on {EndPoint}, in front of Redis at {Backend}")]
+    private static partial void LogListening(ILogger logger, string endPoint, string backend);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The backend Redis at {Backend} is not reachable yet ({Reason}); clients get errors until it is, and the gateway keeps trying")]
+    private static partial void LogBackendUnreachable(ILogger logger, string backend, string reason);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Client session {Client} failed")]
+    private static partial void LogSessionFailed(ILogger logger, Exception exception, string client);
+}

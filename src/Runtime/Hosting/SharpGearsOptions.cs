@@ -1,0 +1,43 @@
+namespace SharpGears.Runtime.Hosting;
+
+/// <summary>
+/// SharpGears' settings, bound from the "SharpGears" section of appsettings.json, environment
+/// variables (SharpGears__Port=7000) and the command line (--port 7000).
+/// </summary>
+internal sealed class SharpGearsOptions
+{
+    public const string Section = "SharpGears";
+
+    /// <summary>The gateway's TCP port (--port).</summary>
+    public int Port { get; set; } = 6379;
+
+    /// <summary>The address the gateway listens on (--bind); loopback unless told otherwise.</summary>
+    public string Bind { get; set; } = "127.0.0.1";
+
+    /// <summary>redis://[user:password@]host:port[/db] of an existing Redis (--backend); null for the embedded one.</summary>
+    public string? Backend { get; set; }
+
+    /// <summary>Where SharpGears keeps its state, the embedded Redis' data included (--data-dir).</summary>
+    public string DataDir { get; set; } = "./data";
+
+    /// <summary>The embedded backend's executable; found on PATH by default.</summary>
+    public string RedisServer { get; set; } = "redis-server";
+
+    /// <summary>Redis' maxclients: more clients are refused with Redis' own error.</summary>
+    public int MaxClients { get; set; } = 10_000;
+
+    /// <summary>Redis' proto-max-bulk-len: the longest bulk argument accepted.</summary>
+    public long MaxBulkLength { get; set; } = 512L * 1024 * 1024;
+
+    /// <summary>Redis' client-query-buffer-limit: the most an unfinished request may hold.</summary>
+    public long QueryBufferLimit { get; set; } = 1024L * 1024 * 1024;
+
+    /// <summary>An unfinished request larger than this is forwarded as it arrives instead of buffered.</summary>
+    public long StreamThreshold { get; set; } = 256 * 1024;
+
+    /// <summary>Threads that poll sockets and run the gateway's I/O; 0 means one per 4 cores (at least 1).</summary>
+    public int IoThreads { get; set; }
+
+    /// <summary>How many backend connections the plain commands of all clients share.</summary>
+    public int SharedConnections { get; set; } = 2;
+}

@@ -1,0 +1,78 @@
+using System.Buffers.Text;
+using System.Text;
+
+namespace SharpGears.Runtime.Protocol;
+
+/// <summary>Writes RESP replies into a buffer writer.</summary>
+internal static class RespWriter
+{
+    public static void WriteRaw(IBufferWriter<byte> writer, ReadOnlySpan<byte> bytes) => writer.Write(bytes);
+
+    public static void WriteRaw(IBufferWriter<byte> writer, ReadOnlySequence<byte> bytes)
+    {
+        foreach (var segment in bytes)
+        {
+            writer.Write(segment.Span);
+        }
+    }
+
+    /// <summary>An error reply; <paramref name="message"/> starts with its code, e.g. "ERR ...".</summary>
+    public static void WriteError(IBufferWriter<byte> writer, string message) => WriteLine(writer, (byte)'-', message);
+
+    public static void WriteSimpleString(IBufferWriter<byte> writer, string text) => WriteLine(writer, (byte)'+', text);
+
+    public static void WriteInteger(IBufferWriter<byte> writer, long value) => WriteHeader(writer, (byte)':', value);
+
+    public static void WriteArrayHeader(IBufferWriter<byte> writer, long count) => WriteHeader(writer, (byte)'*', count);
+
+    public static void WriteNullBulk(IBufferWriter<byte> writer) => writer.Write("$-1\r\n"u8);
+
+    public static void WriteBulk(IBufferWriter<byte> writer, ReadOnlySpan<byte> value)
+    {
+        WriteHeader(writer, (byte)'$', value.Length);
+        writer.Write(value);
+        writer.Write("\r\n"u8);
+    }
+
+    public static void WriteBulk(IBufferWriter<byte> writer, string value) => WriteBulk(writer, Encoding.UTF8.GetBytes(value));
+
+    /// <summary>A request as a client sends it: an array of bulk strings.</summary>
+    public static void WriteCommand(IBufferWriter<byte> writer, IReadOnlyList<byte[]> arguments)
+    {
+        WriteArrayHeader(writer, arguments.Count);
+        foreach (var argument in arguments)
+        {
+            WriteBulk(writer, argument);
+        }
+    }
+
+    public static byte[] EncodeCommand(params string[] arguments)
+    {
+        var buffer = new ArrayBufferWriter<byte>();
+        WriteCommand(buffer, [.. arguments.Select(Encoding.UTF8.GetBytes)]);
+        return buffer.WrittenSpan.ToArray();
+    }
+
+    private static void WriteHeader(IBufferWriter<byte> writer, byte type, long value)
+    {
+        var span = writer.GetSpan(24);
+        span[0] = type;
+        Utf8Formatter.TryFormat(value, span[1..], out var written);
+        span[1 + written] = (byte)'\r';
+        span[2 + written] = (byte)'\n';
+        writer.Advance(3 + written);
+    }
+
+    private static void WriteLine(IBufferWriter<byte> writer, byte type, string text)
+    {
+        // A status or error line cannot hold a line break; Redis replaces them with spaces too.
+        var clean = text.Replace('\r', ' ').Replace('\n', ' ');
+        var length = Encoding.UTF8.GetByteCount(clean);
+        var span = writer.GetSpan(length + 3);
+        span[0] = type;
+        Encoding.UTF8.GetBytes(clean, span[1..]);
+        span[1 + length] = (byte)'\r';
+        span[2 + length] = (byte)'\n';
+        writer.Advance(length + 3);
+    }
+}
