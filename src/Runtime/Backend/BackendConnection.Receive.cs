@@ -42,6 +42,12 @@ internal sealed partial class BackendConnection
                 FlushTouched();
                 SendGathered();
                 input.AdvanceTo(consumed, buffer.End);
+                if (_owner is not null)
+                {
+                    // A private connection reads no faster than its client takes the replies: a large
+                    // reply waits in the backend, as it would for a client connected to Redis itself.
+                    await _owner.OutputDrained.ConfigureAwait(false);
+                }
                 if (result.IsCompleted)
                 {
                     break;

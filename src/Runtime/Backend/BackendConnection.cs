@@ -35,7 +35,12 @@ internal sealed partial class BackendConnection : IAsyncDisposable
     private int _fillCount;
     private bool _sending;
     private int _unsent;
+    private TaskCompletionSource? _roomWaiter;
     private const int InitialBufferSize = 64 * 1024;
+
+    // A private connection's writer waits while this much is gathered and unsent (a large request
+    // streamed faster than the backend takes it), so the gateway never holds a copy of it.
+    private const int BackpressureThreshold = 1024 * 1024;
     private readonly ClientSession? _owner;
     private readonly ILogger _logger;
     private readonly Action<BackendConnection>? _onFailed;
@@ -108,15 +113,37 @@ internal sealed partial class BackendConnection : IAsyncDisposable
                 _pending.Enqueue(expected);
                 _unsent++;
             }
-            Append(request);
             var awaitingReplies = _pending.Count > _unsent;
             if (_sending || (_owner is null && awaitingReplies))
             {
+                Append(request);
+                if (_sending && _owner is not null && _fillCount > BackpressureThreshold)
+                {
+                    _roomWaiter ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                    return WaitForRoomAsync(_roomWaiter.Task);
+                }
                 return ValueTask.FromResult(true);
             }
             _sending = true;
+            if (_fillCount > 0)
+            {
+                Append(request);
+                request = default;
+            }
+            else
+            {
+                _unsent = 0;
+            }
         }
-        return SendGatheredAsync();
+        // Nothing gathered before it: send straight from the caller's buffer (which it keeps until
+        // this completes), without a copy.
+        return SendGatheredAsync(request);
+
+        static async ValueTask<bool> WaitForRoomAsync(Task room)
+        {
+            await room.ConfigureAwait(false);
+            return true;
+        }
     }
 
     private void Append(ReadOnlySequence<byte> request)
@@ -133,11 +160,19 @@ internal sealed partial class BackendConnection : IAsyncDisposable
         _fillCount = needed;
     }
 
-    // The sender writes what was gathered until nothing is left; meanwhile others only append.
-    private async ValueTask<bool> SendGatheredAsync()
+    // The sender writes `first`, then what was gathered, until nothing is left; meanwhile others
+    // only append.
+    private async ValueTask<bool> SendGatheredAsync(ReadOnlySequence<byte> first = default)
     {
         try
         {
+            foreach (var segment in first)
+            {
+                for (var sent = 0; sent < segment.Length;)
+                {
+                    sent += await _socket.SendAsync(segment[sent..], SocketFlags.None).ConfigureAwait(false);
+                }
+            }
             while (true)
             {
                 byte[] buffer;
@@ -147,6 +182,8 @@ internal sealed partial class BackendConnection : IAsyncDisposable
                     if (_fillCount == 0 || _failed)
                     {
                         _sending = false;
+                        _roomWaiter?.TrySetResult();
+                        _roomWaiter = null;
                         return true;
                     }
                     (buffer, count) = (_fill, _fillCount);
@@ -154,6 +191,8 @@ internal sealed partial class BackendConnection : IAsyncDisposable
                     _spare = null;
                     _fillCount = 0;
                     _unsent = 0;
+                    _roomWaiter?.TrySetResult();
+                    _roomWaiter = null;
                 }
                 for (var sent = 0; sent < count;)
                 {
@@ -177,6 +216,8 @@ internal sealed partial class BackendConnection : IAsyncDisposable
             {
                 _sending = false;
                 _fillCount = 0;
+                _roomWaiter?.TrySetResult();
+                _roomWaiter = null;
             }
             Shutdown();
             return true;

@@ -6,10 +6,17 @@ namespace SharpGears.Runtime.Gateway;
 
 internal sealed partial class ClientSession
 {
+    /// <summary>
+    /// The largest RG.* request: those are answered here, so they are buffered whole (a C# script of
+    /// 2 MB is already far beyond any real one). A larger one is read through and refused.
+    /// </summary>
+    public const int MaxLocalRequest = 2 * 1024 * 1024;
+
     private RequestParser _parser;
 
-    // True while a request too large to buffer is being forwarded as it arrives.
+    // True while a request too large to buffer is being forwarded (or, if refused, skipped) as it arrives.
     private bool _streaming;
+    private bool _discarding;
 
     /// <summary>
     /// Handles every whole request in <paramref name="buffer"/>; returns how far it got. Runs of plain
@@ -28,13 +35,24 @@ internal sealed partial class ClientSession
                 _closing = true;
                 return buffer.End;
             }
-            await SendAsync(buffer.Slice(position, end), replies: 0);
+            if (!_discarding)
+            {
+                await SendAsync(buffer.Slice(position, end), replies: 0);
+            }
             position = end;
             if (status == RequestStatus.Incomplete)
             {
                 return position;
             }
             _streaming = false;
+            if (_discarding)
+            {
+                _discarding = false;
+                if (NextReplyCount() > 0)
+                {
+                    WriteLocalError($"ERR SharpGears command too large: RG.* requests are limited to {MaxLocalRequest} bytes");
+                }
+            }
         }
 
         var batchStart = position;
@@ -72,19 +90,21 @@ internal sealed partial class ClientSession
 
                 default: // Incomplete
                     await SendAsync(buffer.Slice(batchStart, position), batchReplies);
-                    if (rest.Length > _server.Options.QueryBufferLimit)
+                    if (rest.Length < _server.Options.StreamThreshold || !_parser.NameKnown)
                     {
-                        LogQueryBufferLimit(_logger, Id, rest.Length);
-                        _closing = true;
-                        return buffer.End;
+                        return position;
                     }
-                    // Requests answered here (RG.*) are buffered whole; others are streamed once large.
-                    if (rest.Length >= _server.Options.StreamThreshold && _parser.NameKnown
-                        && CommandTable.Classify(_parser.Name) is not (CommandKind.Gears or CommandKind.Quit))
+                    if (CommandTable.Classify(_parser.Name) is not (CommandKind.Gears or CommandKind.Quit))
                     {
                         return await StartStreamingAsync(rest, end);
                     }
-                    return position;
+                    if (rest.Length < MaxLocalRequest)
+                    {
+                        return position; // answered here: buffered whole
+                    }
+                    await DrainAsync();
+                    _streaming = _discarding = true;
+                    return end;
             }
         }
         await SendAsync(buffer.Slice(batchStart, position), batchReplies);
@@ -300,8 +320,4 @@ internal sealed partial class ClientSession
         }
         return waiter.Task;
     }
-
-    [Microsoft.Extensions.Logging.LoggerMessage(Level = Microsoft.Extensions.Logging.LogLevel.Warning,
-        Message = "Closing client {Client}: its unfinished request passed the query buffer limit ({Bytes} bytes)")]
-    private static partial void LogQueryBufferLimit(Microsoft.Extensions.Logging.ILogger logger, string client, long bytes);
 }

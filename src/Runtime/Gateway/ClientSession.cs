@@ -190,14 +190,41 @@ internal sealed partial class ClientSession
 
     private void WriteLocalError(string message) => WriteLocal(output => RespWriter.WriteError(output, message));
 
+    /// <summary>Completes when the client has taken what was written (Kestrel's pause threshold).</summary>
+    public Task OutputDrained => Volatile.Read(ref _congestion) ?? Task.CompletedTask;
+
+    // Nothing here ever waits for the client: a backend connection that other clients share must not
+    // stall on one slow reader. While a flush is held back by the client, later writes only append
+    // (a pipe allows one flush at a time) and are flushed when it completes; a private connection
+    // waits on OutputDrained instead.
+    private Task? _congestion;
+
     private void FlushLocked()
     {
-        // The client's output pipe has no pause threshold (see GatewayServer), so a flush completes at
-        // once: a slow client never stalls a backend connection that other clients share.
-        var flush = _output.FlushAsync();
-        if (!flush.IsCompleted)
+        if (_congestion is { IsCompleted: false })
         {
-            flush.AsTask().ContinueWith(static _ => { }, TaskScheduler.Default);
+            return;
+        }
+        var flush = _output.FlushAsync();
+        _congestion = flush.IsCompleted ? null : FlushWhenDrainedAsync(flush);
+    }
+
+    private async Task FlushWhenDrainedAsync(ValueTask<FlushResult> pending)
+    {
+        try
+        {
+            await pending;
+        }
+        catch (Exception e) when (e is InvalidOperationException or IOException or OperationCanceledException)
+        {
+        }
+        lock (_outputLock)
+        {
+            _congestion = null;
+            if (!_outputClosed)
+            {
+                FlushLocked();
+            }
         }
     }
 

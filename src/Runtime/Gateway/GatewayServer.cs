@@ -56,10 +56,14 @@ internal sealed partial class GatewayServer(
 
         var transport = new SocketTransportFactory(Microsoft.Extensions.Options.Options.Create(new SocketTransportOptions
         {
-            // Replies are written by backend connections that other clients share: a flush must never
-            // wait on one slow client. Requests are bounded by the query buffer limit instead.
-            MaxWriteBufferSize = null,
-            MaxReadBufferSize = null,
+            // Past this, a client's flush reports back-pressure: private backend connections then wait
+            // for the client; shared ones never do (see ClientSession.FlushLocked).
+            MaxWriteBufferSize = 1024 * 1024,
+            // Past this, Kestrel stops reading the client's socket until the session consumes. Requests
+            // are forwarded as they arrive once larger than StreamThreshold, and RG.* requests are
+            // capped below it (ClientSession.MaxLocalRequest), so a large upload waits in the socket,
+            // not in memory.
+            MaxReadBufferSize = ClientSession.MaxLocalRequest * 2,
             NoDelay = true,
             // Sessions run on the socket threads instead of hopping to the thread pool per read: on a
             // 2-core machine the hop costs more than the work. Nothing a session does there blocks;

@@ -29,9 +29,6 @@ internal sealed class SharpGearsOptions
     /// <summary>Redis' proto-max-bulk-len: the longest bulk argument accepted.</summary>
     public long MaxBulkLength { get; set; } = 512L * 1024 * 1024;
 
-    /// <summary>Redis' client-query-buffer-limit: the most an unfinished request may hold.</summary>
-    public long QueryBufferLimit { get; set; } = 1024L * 1024 * 1024;
-
     /// <summary>An unfinished request larger than this is forwarded as it arrives instead of buffered.</summary>
     public long StreamThreshold { get; set; } = 256 * 1024;
 
