@@ -8,9 +8,9 @@ internal sealed partial class ClientSession
 {
     /// <summary>
     /// The largest RG.* request: those are answered here, so they are buffered whole (a C# script of
-    /// 2 MB is already far beyond any real one). A larger one is read through and refused.
+    /// 512 KB is already far beyond any real one). A larger one is read through and refused.
     /// </summary>
-    public const int MaxLocalRequest = 2 * 1024 * 1024;
+    public const int MaxLocalRequest = 512 * 1024;
 
     private RequestParser _parser;
 

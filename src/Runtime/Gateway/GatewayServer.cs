@@ -62,7 +62,7 @@ internal sealed partial class GatewayServer(
             // Past this, Kestrel stops reading the client's socket until the session consumes. Requests
             // are forwarded as they arrive once larger than StreamThreshold, and RG.* requests are
             // capped below it (ClientSession.MaxLocalRequest), so a large upload waits in the socket,
-            // not in memory.
+            // not in memory. 1 MB is 256 blocks: the pipe's pool of segments, so none are allocated.
             MaxReadBufferSize = ClientSession.MaxLocalRequest * 2,
             NoDelay = true,
             // Sessions run on the socket threads instead of hopping to the thread pool per read: on a
