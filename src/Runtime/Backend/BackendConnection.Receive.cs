@@ -24,6 +24,14 @@ internal sealed partial class BackendConnection
     // What a private connection knows of its own state, from the frames it has seen.
     private readonly HashSet<string>[] _subscriptions = [new(), new(), new()];
     private bool _monitoring;
+    private bool _resp3;
+    private bool _inTransaction;
+
+    /// <summary>
+    /// True when Redis would run a CLIENT REPLY sent now rather than queue it (MULTI) or refuse it
+    /// (RESP2 subscribed mode). Read by the owner once its replies have all arrived.
+    /// </summary>
+    public bool RunsClientReply => !Volatile.Read(ref _inTransaction) && (_resp3 || SubscriptionCount == 0);
 
     /// <summary>True after MONITOR succeeded on this connection, until RESET.</summary>
     public bool IsMonitoring => Volatile.Read(ref _monitoring);
@@ -82,6 +90,7 @@ internal sealed partial class BackendConnection
                 runStart = reader.Position;
                 runTarget = _frameTarget;
             }
+            var frameStart = reader.Position; // where this frame (or, when it began in an earlier read, its rest) starts
             var complete = _walker.Advance(ref reader);
             _frameEmitted = true;
             if (!complete)
@@ -89,7 +98,7 @@ internal sealed partial class BackendConnection
                 break;
             }
             _frameEmitted = false;
-            if (_frameIsReply && HeadFrameDone(buffer.Slice(runStart, reader.Position)) is { } finished)
+            if (_frameIsReply && HeadFrameDone(buffer.Slice(frameStart, reader.Position)) is { } finished)
             {
                 // The reply bytes must be in the client's output before it learns that they are.
                 Emit(runTarget, buffer.Slice(runStart, reader.Position));
@@ -122,9 +131,10 @@ internal sealed partial class BackendConnection
         var type = frame.FirstSpan[0];
         if (_monitoring)
         {
-            isReply = _hasHead && _head.Kind == ReplyKind.Reset && StartsWith(frame, "+RESET\r\n"u8);
+            isReply = _hasHead && _head.Kind == ReplyKind.Reset
+                && (StartsWith(frame, "+RESET\r\n"u8) || (_head.Silent && StartsWith(frame, "+PONG\r\n"u8)));
         }
-        else if (type == (byte)'>' || (type == (byte)'*' && (SubscriptionCount > 0 || _head.Kind == ReplyKind.Subscription)))
+        else if (type == (byte)'>' || (type == (byte)'*' && !_resp3 && (SubscriptionCount > 0 || _head.Kind == ReplyKind.Subscription)))
         {
             if (!PubSubFrame.TryClassify(frame, out var kind, out var family, out var subscribe))
             {
@@ -162,7 +172,7 @@ internal sealed partial class BackendConnection
             }
         }
         _frameIsReply = isReply;
-        _frameTarget = isReply ? _head.Target : _owner;
+        _frameTarget = isReply ? (_head.Silent ? null : _head.Target) : _owner;
         return true;
     }
 
@@ -183,7 +193,23 @@ internal sealed partial class BackendConnection
                     set.Clear();
                 }
                 _monitoring = false;
+                _resp3 = false;
+                _inTransaction = false;
                 _headRemaining = 0;
+                break;
+            case ReplyKind.Multi:
+                _inTransaction |= StartsWith(frame, "+OK\r\n"u8);
+                _headRemaining--;
+                break;
+            case ReplyKind.EndTransaction:
+                _inTransaction = false;
+                _headRemaining--;
+                break;
+            case ReplyKind.Hello:
+                // HELLO answers in the protocol it switched to: a map in RESP3, an array in RESP2.
+                var first = frame.FirstSpan[0];
+                _resp3 = first == (byte)'%' || (first != (byte)'*' && _resp3);
+                _headRemaining--;
                 break;
             case ReplyKind.Subscription when !IsConfirmation(frame):
                 _headRemaining = 0; // an error (or +QUEUED) answers the whole command

@@ -100,7 +100,7 @@ internal sealed partial class EmbeddedRedisServer(string executable, string data
             {
                 throw new StartupException($"redis-server exited at start with code {process.ExitCode}; its log: {LogTail()}");
             }
-            if (await PingAsync(Target.EndPoint, cancellationToken))
+            if ((await BackendProbe.PingAsync(Target.EndPoint, cancellationToken))?.StartsWith("+PONG", StringComparison.Ordinal) == true)
             {
                 return;
             }
@@ -113,27 +113,6 @@ internal sealed partial class EmbeddedRedisServer(string executable, string data
     {
         var log = Path.Combine(_directory, "redis.log");
         return File.Exists(log) ? string.Join(" | ", File.ReadLines(log).TakeLast(5)) : "(none)";
-    }
-
-    internal static async Task<bool> PingAsync(EndPoint endPoint, CancellationToken cancellationToken)
-    {
-        using var socket = endPoint is UnixDomainSocketEndPoint
-            ? new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified)
-            : new Socket(SocketType.Stream, ProtocolType.Tcp);
-        try
-        {
-            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            timeout.CancelAfter(TimeSpan.FromSeconds(2));
-            await socket.ConnectAsync(endPoint, timeout.Token);
-            await socket.SendAsync("PING\r\n"u8.ToArray(), timeout.Token);
-            var reply = new byte[64];
-            var read = await socket.ReceiveAsync(reply, timeout.Token);
-            return reply.AsSpan(0, read).StartsWith("+PONG"u8);
-        }
-        catch (Exception e) when (e is SocketException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
-        {
-            return false;
-        }
     }
 
     // Restarts the server whenever it dies, until SharpGears stops.

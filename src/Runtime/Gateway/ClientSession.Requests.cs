@@ -18,20 +18,34 @@ internal sealed partial class ClientSession
     private bool _streaming;
     private bool _discarding;
 
+    // How many reply entries the request being streamed has queued (0 or 1).
+    private int _streamedReplies;
+
     /// <summary>
     /// Handles every whole request in <paramref name="buffer"/>; returns how far it got. Runs of plain
     /// requests are forwarded as one copy of their bytes, with one entry for all their replies.
     /// </summary>
     private async ValueTask<SequencePosition> ProcessAsync(ReadOnlySequence<byte> buffer)
     {
+        if (_private is null && _server.ClientsNeedOwnConnection)
+        {
+            await EnsurePinnedAsync();
+        }
         var position = buffer.Start;
         if (_streaming)
         {
             var (status, end) = Parse(buffer, resume: true);
             if (status == RequestStatus.ProtocolError)
             {
-                // The backend has half the request; it cannot be completed sensibly.
-                _connection.Abort(new Microsoft.AspNetCore.Connections.ConnectionAbortedException(_parser.Error ?? "protocol error"));
+                // The backend has the first part of the request. Answer what came before it, then the
+                // error, as Redis does; the backend connection goes when the client does, and the half
+                // request with it (its own reply is not the client's: the output closes first).
+                await DrainAsync(leave: _streamedReplies);
+                WriteProtocolError();
+                lock (_outputLock)
+                {
+                    _outputClosed = true;
+                }
                 _closing = true;
                 return buffer.End;
             }
@@ -69,6 +83,13 @@ internal sealed partial class ClientSession
 
                 case RequestStatus.Complete:
                     var kind = CommandTable.Classify(_parser.Name);
+                    if ((kind == CommandKind.Gears && !_server.GearsCommands.IsRegistered(_parser.Name.Span))
+                        || (kind == CommandKind.EndTransaction && _private is null))
+                    {
+                        // Redis answers an RG.* name nobody registered with its own error (and, inside
+                        // MULTI, discards the transaction); EXEC with no MULTI is Redis' error too.
+                        kind = CommandKind.Plain;
+                    }
                     if (kind == CommandKind.Plain && _parser.InlineArguments is null)
                     {
                         batchReplies += NextReplyCount();
@@ -84,7 +105,7 @@ internal sealed partial class ClientSession
                 case RequestStatus.ProtocolError:
                     await SendAsync(buffer.Slice(batchStart, position), batchReplies);
                     await DrainAsync();
-                    WriteLocalError("ERR " + _parser.Error);
+                    WriteProtocolError();
                     _closing = true;
                     return buffer.End;
 
@@ -133,12 +154,19 @@ internal sealed partial class ClientSession
             return request.End;
         }
         _streaming = true;
-        await SendAsync(request.Slice(0, end), NextReplyCount());
+        var replies = NextReplyCount();
+        _streamedReplies = replies == 0 ? 0 : 1;
+        await SendAsync(request.Slice(0, end), replies);
         return end;
     }
 
+    // Redis' error text holds a client byte as it is ("expected '$', got '\xff'"): one char per byte.
+    private void WriteProtocolError() =>
+        WriteLocal(output => RespWriter.WriteError(output, Encoding.Latin1.GetBytes("ERR " + _parser.Error)));
+
     private async ValueTask HandleSpecialAsync(CommandKind kind, ReadOnlySequence<byte> request)
     {
+        var skipped = _suppression == ReplySuppression.SkipNext;
         var replies = NextReplyCount();
         if (_parser.InlineArguments is { } inline)
         {
@@ -190,14 +218,31 @@ internal sealed partial class ClientSession
         {
             CommandKind.Subscription => SubscriptionReplies(replies),
             CommandKind.Monitor => new PendingReply(this, ReplyKind.Monitor, replies),
+            // Redis clears CLIENT REPLY OFF before answering RESET, but a SKIP still silences it.
+            CommandKind.Reset when skipped => new PendingReply(null, ReplyKind.Reset, 0),
             CommandKind.Reset => new PendingReply(this, ReplyKind.Reset, 1),
+            CommandKind.Hello => new PendingReply(this, ReplyKind.Hello, replies),
+            CommandKind.Multi => new PendingReply(this, ReplyKind.Multi, replies),
+            CommandKind.EndTransaction => new PendingReply(this, ReplyKind.EndTransaction, replies),
             _ => new PendingReply(this, ReplyKind.Replies, replies),
         };
-        if (kind == CommandKind.Client)
+        if (kind == CommandKind.Client && ClientReplyMode(request) is { } mode)
         {
-            expected = expected with { Count = ApplyClientReply(request, expected.Count) };
+            // Redis queues CLIENT REPLY inside MULTI and refuses it in RESP2 subscribed mode; the
+            // connection knows which, once the replies before this one are in.
+            await DrainAsync();
+            if (_private.RunsClientReply)
+            {
+                expected = expected with { Count = ApplyClientReply(mode, expected.Count) };
+            }
         }
         await SendAsync(request, expected);
+        if (kind == CommandKind.Reset && skipped)
+        {
+            // The skipped RESET sends nothing back: a PING of the gateway's own (its +PONG dropped)
+            // marks the point where the reset state applies.
+            await SendAsync(new ReadOnlySequence<byte>(RespWriter.EncodeCommand("PING")), new PendingReply(this, ReplyKind.Reset, 1, Silent: true));
+        }
         if (kind is CommandKind.Monitor or CommandKind.Reset)
         {
             // What they change decides how later replies are told apart: let it settle first.
@@ -218,19 +263,20 @@ internal sealed partial class ClientSession
         return new PendingReply(this, ReplyKind.Subscription, count, family);
     }
 
-    // CLIENT REPLY ON|OFF|SKIP decides which replies Redis sends; returns this command's reply count.
-    private int ApplyClientReply(ReadOnlySequence<byte> request, int replies)
+    // The mode of a well-formed CLIENT REPLY ON|OFF|SKIP, or null for any other CLIENT command.
+    private byte[]? ClientReplyMode(ReadOnlySequence<byte> request)
     {
         if (_parser.ArgumentCount != 3)
         {
-            return replies;
+            return null;
         }
         var arguments = _parser.InlineArguments ?? RequestArguments.Read(request);
-        if (!Ascii.EqualsIgnoreCase(arguments[1], "reply"u8))
-        {
-            return replies;
-        }
-        var mode = arguments[2];
+        return Ascii.EqualsIgnoreCase(arguments[1], "reply"u8) ? arguments[2] : null;
+    }
+
+    // CLIENT REPLY ON|OFF|SKIP decides which replies Redis sends; returns this command's reply count.
+    private int ApplyClientReply(byte[] mode, int replies)
+    {
         if (Ascii.EqualsIgnoreCase(mode, "on"u8))
         {
             _suppression = ReplySuppression.None;
@@ -305,16 +351,17 @@ internal sealed partial class ClientSession
         }
     }
 
-    /// <summary>Waits until every reply expected so far has been written to the client.</summary>
-    private Task DrainAsync()
+    /// <summary>Waits until every reply expected so far, but the last <paramref name="leave"/> entries, has been written to the client.</summary>
+    private Task DrainAsync(int leave = 0)
     {
-        if (Volatile.Read(ref _outstanding) == 0)
+        if (Volatile.Read(ref _outstanding) <= leave)
         {
             return Task.CompletedTask;
         }
         var waiter = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        Volatile.Write(ref _drainedAt, leave);
         Volatile.Write(ref _drained, waiter);
-        if (Volatile.Read(ref _outstanding) == 0)
+        if (Volatile.Read(ref _outstanding) <= leave)
         {
             waiter.TrySetResult();
         }

@@ -26,6 +26,7 @@ internal sealed partial class ClientSession
     private BackendConnection? _private;
     private int _outstanding;
     private TaskCompletionSource? _drained;
+    private int _drainedAt; // the _outstanding count that completes _drained
     private ReplySuppression _suppression;
 
     public ClientSession(GatewayServer server, ConnectionContext connection, SharedLane lane, ILogger logger)
@@ -132,7 +133,7 @@ internal sealed partial class ClientSession
     /// <summary>One entry of expected replies has been answered in full.</summary>
     public void OnRepliesDelivered()
     {
-        if (Interlocked.Decrement(ref _outstanding) == 0)
+        if (Interlocked.Decrement(ref _outstanding) <= Volatile.Read(ref _drainedAt))
         {
             Interlocked.Exchange(ref _drained, null)?.TrySetResult();
         }

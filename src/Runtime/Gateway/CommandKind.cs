@@ -21,6 +21,15 @@ internal enum CommandKind : byte
     /// <summary>RESET: the connection returns to its initial state.</summary>
     Reset,
 
+    /// <summary>HELLO: pinning, and may switch the connection between RESP2 and RESP3.</summary>
+    Hello,
+
+    /// <summary>MULTI: pinning; the connection notes when a transaction is open.</summary>
+    Multi,
+
+    /// <summary>EXEC or DISCARD: ends a transaction (plain when the client has none to end).</summary>
+    EndTransaction,
+
     /// <summary>QUIT: answered by the gateway, which then closes the connection.</summary>
     Quit,
 

@@ -16,8 +16,10 @@ internal static class CommandTable
         // Connection state: database, user, protocol, transactions, cluster routing, replication.
         ["select"] = CommandKind.Pinning,
         ["auth"] = CommandKind.Pinning,
-        ["hello"] = CommandKind.Pinning,
-        ["multi"] = CommandKind.Pinning,
+        ["hello"] = CommandKind.Hello,
+        ["multi"] = CommandKind.Multi,
+        ["exec"] = CommandKind.EndTransaction,
+        ["discard"] = CommandKind.EndTransaction,
         ["watch"] = CommandKind.Pinning,
         ["readonly"] = CommandKind.Pinning,
         ["readwrite"] = CommandKind.Pinning,

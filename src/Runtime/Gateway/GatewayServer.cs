@@ -37,6 +37,13 @@ internal sealed partial class GatewayServer(
     /// <summary>Where the gateway listens (the real port when 0 was asked for).</summary>
     public EndPoint? EndPoint => _listener?.EndPoint;
 
+    /// <summary>
+    /// True when the backend requires AUTH: then anonymous shared connections serve nobody, and Redis
+    /// would close one over the limits it sets for unauthenticated requests, failing every client on
+    /// it. Each client gets its own connection instead and authenticates it itself.
+    /// </summary>
+    public bool ClientsNeedOwnConnection { get; private set; }
+
     /// <summary>The number of connected clients.</summary>
     public int ClientCount => _sessions.Count;
 
@@ -53,6 +60,7 @@ internal sealed partial class GatewayServer(
             LogBackendUnreachable(_logger, Target.ToString(), lanes[0].LastError ?? "?");
         }
         _lanes = lanes;
+        ClientsNeedOwnConnection = (await BackendProbe.PingAsync(Target.EndPoint, cancellationToken))?.StartsWith("-NOAUTH", StringComparison.Ordinal) == true;
 
         var transport = new SocketTransportFactory(Microsoft.Extensions.Options.Options.Create(new SocketTransportOptions
         {

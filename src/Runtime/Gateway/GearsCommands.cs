@@ -4,8 +4,9 @@ using SharpGears.Runtime.Protocol;
 namespace SharpGears.Runtime.Gateway;
 
 /// <summary>
-/// SharpGears' own RG.* commands, answered by the gateway. The engine registers its commands here;
-/// a name nobody registered gets Redis' unknown-command error.
+/// SharpGears' own RG.* commands, answered by the gateway. The engine registers its commands here.
+/// A name nobody registered is forwarded like any other command, so that the client gets Redis' own
+/// unknown-command error (and a MULTI around it is discarded, as Redis does).
 /// </summary>
 internal sealed class GearsCommands
 {
@@ -25,27 +26,10 @@ internal sealed class GearsCommands
 
     public void Register(string name, Handler handler) => _handlers[name] = handler;
 
-    public ValueTask ExecuteAsync(IReadOnlyList<byte[]> arguments, IBufferWriter<byte> reply)
-    {
-        var name = Encoding.UTF8.GetString(arguments[0]);
-        if (_handlers.TryGetValue(name, out var handler))
-        {
-            return handler(arguments, reply);
-        }
-        RespWriter.WriteError(reply, UnknownCommand(name, arguments));
-        return ValueTask.CompletedTask;
-    }
+    /// <summary>True when a handler answers the command <paramref name="name"/>.</summary>
+    public bool IsRegistered(ReadOnlySpan<byte> name) => _handlers.ContainsKey(Encoding.UTF8.GetString(name));
 
-    // Redis' own wording, so that clients that parse it keep working.
-    private static string UnknownCommand(string name, IReadOnlyList<byte[]> arguments)
-    {
-        var text = new StringBuilder($"ERR unknown command '{Truncate(name)}', with args beginning with: ");
-        foreach (var argument in arguments.Skip(1))
-        {
-            text.Append('\'').Append(Truncate(Encoding.UTF8.GetString(argument))).Append("' ");
-        }
-        return text.ToString();
-    }
-
-    private static string Truncate(string text) => text.Length > 128 ? text[..128] : text;
+    /// <summary>Runs a registered command (see <see cref="IsRegistered"/>).</summary>
+    public ValueTask ExecuteAsync(IReadOnlyList<byte[]> arguments, IBufferWriter<byte> reply) =>
+        _handlers[Encoding.UTF8.GetString(arguments[0])](arguments, reply);
 }

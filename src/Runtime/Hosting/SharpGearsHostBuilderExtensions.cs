@@ -29,6 +29,7 @@ internal static class SharpGearsHostBuilderExtensions
     {
         CheckFlags(args);
         builder.Configuration.AddCommandLine(TranslateLogLevel(args), Flags.ToDictionary());
+        CheckValues(builder.Configuration);
         ConfigureSocketThreads(builder.Configuration.GetValue<int?>($"{SharpGearsOptions.Section}:{nameof(SharpGearsOptions.IoThreads)}"));
         builder.Logging.ClearProviders();
         builder.Logging.AddSimpleConsole(console =>
@@ -75,10 +76,26 @@ internal static class SharpGearsHostBuilderExtensions
         for (var i = 0; i < args.Length; i++)
         {
             var flag = args[i].Split('=', 2)[0];
-            if (flag.StartsWith("--", StringComparison.Ordinal) && !Flags.ContainsKey(flag) && !flag.Contains(':'))
+            // -p is no option either (the configuration would silently ignore it); -1 may be a value.
+            var isFlag = flag.StartsWith("--", StringComparison.Ordinal) || (flag.Length > 1 && flag[0] == '-' && char.IsLetter(flag[1]));
+            if (isFlag && !Flags.ContainsKey(flag) && !flag.Contains(':'))
             {
                 throw new StartupException($"unknown option {flag}; the options are {string.Join(", ", Flags.Keys)}");
             }
+        }
+    }
+
+    // A value of the wrong type (--port abc) would otherwise stop the host with an unhandled exception.
+    private static void CheckValues(IConfiguration configuration)
+    {
+        try
+        {
+            configuration.GetSection(SharpGearsOptions.Section).Get<SharpGearsOptions>();
+        }
+        catch (InvalidOperationException e)
+        {
+            var flag = Flags.FirstOrDefault(f => e.Message.Contains($"'{f.Value}'", StringComparison.OrdinalIgnoreCase)).Key;
+            throw new StartupException(flag is null ? e.Message : $"{flag}: {e.Message}", e);
         }
     }
 

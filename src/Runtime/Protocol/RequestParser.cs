@@ -102,11 +102,6 @@ internal struct RequestParser
                 {
                     return header;
                 }
-                reader.TryPeek(out var type);
-                if (type != (byte)'$')
-                {
-                    return Fail($"expected '$', got '{(char)type}'");
-                }
                 if (length < 0 || length > MaxBulkLength)
                 {
                     return Fail("invalid bulk length");
@@ -146,18 +141,26 @@ internal struct RequestParser
     }
 
     // A header line: a type byte, digits, then '\r' and one more byte (Redis assumes it is '\n').
+    // Redis finds the '\r' with strchr, which stops at a NUL byte (a NUL before it hides the end of
+    // the line), and checks a bulk header's type byte before it parses the number.
     private RequestStatus ReadHeader(ref SequenceReader<byte> reader, bool multibulk, out long value)
     {
         value = 0;
         var start = reader;
-        if (!reader.TryAdvanceTo((byte)'\r', advancePastDelimiter: true) || reader.End)
+        if (!reader.TryAdvanceToAny("\r\0"u8, advancePastDelimiter: false) || reader.Remaining < 2
+            || !reader.TryPeek(out var delimiter) || delimiter == 0)
         {
             reader = start;
             return reader.Remaining > InlineMaxSize
                 ? Fail(multibulk ? "too big mbulk count string" : "too big bulk count string")
                 : RequestStatus.Incomplete;
         }
-        reader.Advance(1);
+        reader.Advance(2);
+        start.TryPeek(out var type);
+        if (!multibulk && type != (byte)'$')
+        {
+            return Fail($"expected '$', got '{(char)type}'"); // the byte as it is: see ClientSession's Latin-1 error
+        }
         var digitCount = reader.Consumed - start.Consumed - 3;
         Span<byte> digits = stackalloc byte[24];
         if (digitCount <= digits.Length)
@@ -175,11 +178,14 @@ internal struct RequestParser
     private RequestStatus ReadInline(ref SequenceReader<byte> reader)
     {
         var start = reader;
-        if (!reader.TryReadTo(out ReadOnlySequence<byte> line, (byte)'\n', advancePastDelimiter: true))
+        // Redis finds the '\n' with strchr, which stops at a NUL byte: a NUL before it hides the end of the line.
+        if (!reader.TryAdvanceToAny("\n\0"u8, advancePastDelimiter: false) || !reader.TryPeek(out var delimiter) || delimiter == 0)
         {
             reader = start;
             return reader.Remaining > InlineMaxSize ? Fail("too big inline request") : RequestStatus.Incomplete;
         }
+        var line = start.UnreadSequence.Slice(0, reader.Consumed - start.Consumed);
+        reader.Advance(1);
         if (line.Length > InlineMaxSize)
         {
             return Fail("too big inline request");

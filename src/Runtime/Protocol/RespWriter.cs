@@ -19,6 +19,20 @@ internal static class RespWriter
     /// <summary>An error reply; <paramref name="message"/> starts with its code, e.g. "ERR ...".</summary>
     public static void WriteError(IBufferWriter<byte> writer, string message) => WriteLine(writer, (byte)'-', message);
 
+    /// <summary>An error reply of raw bytes (Redis copies client bytes into some errors as they are).</summary>
+    public static void WriteError(IBufferWriter<byte> writer, ReadOnlySpan<byte> message)
+    {
+        var span = writer.GetSpan(message.Length + 3);
+        span[0] = (byte)'-';
+        for (var i = 0; i < message.Length; i++)
+        {
+            span[1 + i] = message[i] is (byte)'\r' or (byte)'\n' ? (byte)' ' : message[i];
+        }
+        span[1 + message.Length] = (byte)'\r';
+        span[2 + message.Length] = (byte)'\n';
+        writer.Advance(message.Length + 3);
+    }
+
     public static void WriteSimpleString(IBufferWriter<byte> writer, string text) => WriteLine(writer, (byte)'+', text);
 
     public static void WriteInteger(IBufferWriter<byte> writer, long value) => WriteHeader(writer, (byte)':', value);
