@@ -67,4 +67,21 @@ public sealed class LargeValueTests : IAsyncLifetime
         await uploader.SendAsync("\r\n"u8.ToArray());
         Assert.Equal("+OK\r\n", await uploader.ReadAsync(TimeSpan.FromMinutes(1)));
     }
+
+    [Fact]
+    public async Task HundredMegabyteValueReadOnASharedConnectionArrivesWholeAndOthersAreServed()
+    {
+        var key = GatewayFixture.Key("big-shared");
+        // Made directly on Redis (zero bytes and a final 'y'), so the reader stays on a shared connection.
+        Assert.Equal($":{Size}\r\n", await _redis.DirectAsync("SETRANGE", key, (Size - 1).ToString(), "y"));
+        await using var reader = await RawClient.ConnectAsync(_gateway.Port);
+        await using var other = await RawClient.ConnectAsync(_gateway.Port);
+        await reader.SendAsync(RawClient.Encode("GET", key));
+        Assert.Equal("+PONG\r\n", await other.CommandAsync("PING"));
+        var reply = await reader.ReadFrameAsync(TimeSpan.FromMinutes(1));
+        var header = $"${Size}\r\n".Length;
+        Assert.Equal(header + Size + 2, reply.Length);
+        Assert.Equal((byte)'y', reply[header + Size - 1]);
+        Assert.Equal("+PONG\r\n", await reader.CommandAsync("PING"));
+    }
 }
