@@ -5,7 +5,7 @@ set -uo pipefail
 cd "$(dirname "$0")"
 eng/install-deps.sh test || exit 1
 log=$(mktemp)
-dotnet test Runtime.sln -c Release --logger "console;verbosity=normal" "$@" 2>&1 | tee "$log"
+dotnet test Runtime.sln -c Release "$@" 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
 # One closing line in the plain form CI reads: "tests: N passed, N failed, N skipped".
 summary=$(grep -E '^(Passed|Failed)! +- Failed:' "$log" | tail -n 1)

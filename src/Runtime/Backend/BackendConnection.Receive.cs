@@ -288,7 +288,7 @@ internal sealed partial class BackendConnection
             InvalidDataException => "protocol error: " + reason.Message,
             _ => reason.Message,
         };
-        if (orphans.Length > 0 || _owner is null)
+        if (orphans.Length > 0 || (_owner is null && !Volatile.Read(ref _closing)))
         {
             LogConnectionLost(_logger, _owner is null ? "shared" : "private", orphans.Length, why);
         }

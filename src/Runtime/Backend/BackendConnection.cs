@@ -46,6 +46,7 @@ internal sealed partial class BackendConnection : IAsyncDisposable
     private readonly Action<BackendConnection>? _onFailed;
     private Task _receiving = Task.CompletedTask;
     private bool _failed;
+    private bool _closing;
 
     private BackendConnection(Socket socket, ClientSession? owner, ILogger logger, Action<BackendConnection>? onFailed)
     {
@@ -256,6 +257,7 @@ internal sealed partial class BackendConnection : IAsyncDisposable
     /// <summary>Closes the connection; whatever was pending gets error replies.</summary>
     public async ValueTask DisposeAsync()
     {
+        Volatile.Write(ref _closing, true);
         Shutdown();
         await Completion.ConfigureAwait(false);
         _stream.Dispose();
