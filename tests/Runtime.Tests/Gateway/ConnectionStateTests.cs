@@ -69,9 +69,9 @@ public sealed class ConnectionStateTests(GatewayFixture fixture, ConnectionState
     {
         var key = GatewayFixture.Key("nodb");
         byte[] request = [.. RawClient.Encode("SELECT", "99"), .. RawClient.Encode("SELECT", "x"), .. RawClient.Encode("SET", key, "v"), .. RawClient.Encode("DEL", key)];
-        var fromRedis = await Resp.ExchangeAsync(fixture.Redis.Port, request, 4);
+        var fromRedis = await Frames.ExchangeAsync(fixture.Redis.Port, request, 4);
         Assert.Equal(["-ERR DB index is out of range\r\n", "-ERR value is not an integer or out of range\r\n", "+OK\r\n", ":1\r\n"], fromRedis);
-        Assert.Equal(fromRedis, await Resp.ExchangeAsync(fixture.Port, request, 4));
+        Assert.Equal(fromRedis, await Frames.ExchangeAsync(fixture.Port, request, 4));
     }
 
     // ---- AUTH and ACL ----
@@ -81,10 +81,10 @@ public sealed class ConnectionStateTests(GatewayFixture fixture, ConnectionState
     {
         var key = GatewayFixture.Key("locked");
         byte[] request = [.. RawClient.Encode("GET", key), .. RawClient.Encode("SET", key, "v"), .. RawClient.Encode("PING")];
-        var fromRedis = await Resp.ExchangeAsync(secured.Redis.Port, request, 3);
+        var fromRedis = await Frames.ExchangeAsync(secured.Redis.Port, request, 3);
         Assert.All(fromRedis, frame => Assert.StartsWith("-NOAUTH ", frame));
 
-        Assert.Equal(fromRedis, await Resp.ExchangeAsync(secured.Gateway.Port, request, 3));
+        Assert.Equal(fromRedis, await Frames.ExchangeAsync(secured.Gateway.Port, request, 3));
         Assert.Equal("$-1\r\n", await AuthenticatedDirectAsync("GET", key));
     }
 
@@ -92,11 +92,11 @@ public sealed class ConnectionStateTests(GatewayFixture fixture, ConnectionState
     public async Task WrongPasswordGetsRedisWrongpassErrorAndTheClientStaysUnauthenticated()
     {
         byte[] request = [.. RawClient.Encode("AUTH", "not the password"), .. RawClient.Encode("AUTH", "default", "nope"), .. RawClient.Encode("GET", "k")];
-        var fromRedis = await Resp.ExchangeAsync(secured.Redis.Port, request, 3);
+        var fromRedis = await Frames.ExchangeAsync(secured.Redis.Port, request, 3);
         Assert.StartsWith("-WRONGPASS ", fromRedis[0]);
         Assert.StartsWith("-NOAUTH ", fromRedis[2]);
 
-        Assert.Equal(fromRedis, await Resp.ExchangeAsync(secured.Gateway.Port, request, 3));
+        Assert.Equal(fromRedis, await Frames.ExchangeAsync(secured.Gateway.Port, request, 3));
     }
 
     [Fact]
@@ -119,10 +119,10 @@ public sealed class ConnectionStateTests(GatewayFixture fixture, ConnectionState
     {
         var key = GatewayFixture.Key("guarded");
         byte[] request = [.. RawClient.Encode("SET", key, "sneaky"), .. RawClient.Encode("GET", key), .. RawClient.Encode("KEYS", "*"), .. RawClient.Encode("SELECT", "1"), .. RawClient.Encode("GET", key)];
-        var fromRedis = await Resp.ExchangeAsync(secured.Redis.Port, request, 5);
+        var fromRedis = await Frames.ExchangeAsync(secured.Redis.Port, request, 5);
         Assert.All(fromRedis, frame => Assert.StartsWith("-NOAUTH ", frame));
 
-        Assert.Equal(fromRedis, await Resp.ExchangeAsync(secured.GatewayWithCredentials.Port, request, 5));
+        Assert.Equal(fromRedis, await Frames.ExchangeAsync(secured.GatewayWithCredentials.Port, request, 5));
         Assert.Equal("$-1\r\n", await AuthenticatedDirectAsync("GET", key));
 
         // The client's own password still works through that gateway.
@@ -146,14 +146,14 @@ public sealed class ConnectionStateTests(GatewayFixture fixture, ConnectionState
             .. RawClient.Encode("RESET"),
             .. RawClient.Encode("GET", key),
         ];
-        var fromRedis = await Resp.ExchangeAsync(secured.Redis.Port, request, 6);
+        var fromRedis = await Frames.ExchangeAsync(secured.Redis.Port, request, 6);
         Assert.StartsWith("-NOAUTH HELLO must be called", fromRedis[0]);
         Assert.StartsWith("-WRONGPASS ", fromRedis[1]);
         Assert.StartsWith("*14\r\n", fromRedis[2]);
         Assert.Equal(["$-1\r\n", "+RESET\r\n"], fromRedis[3..5]);
         Assert.StartsWith("-NOAUTH ", fromRedis[5]);
 
-        Assert.Equal(fromRedis.Select(Resp.WithoutId), (await Resp.ExchangeAsync(secured.Gateway.Port, request, 6)).Select(Resp.WithoutId));
+        Assert.Equal(fromRedis.Select(Frames.WithoutId), (await Frames.ExchangeAsync(secured.Gateway.Port, request, 6)).Select(Frames.WithoutId));
     }
 
     [Fact]
@@ -175,14 +175,14 @@ public sealed class ConnectionStateTests(GatewayFixture fixture, ConnectionState
             .. RawClient.Encode("DEL", own),
             .. RawClient.Encode("ACL", "WHOAMI"),
         ];
-        var fromRedis = await Resp.ExchangeAsync(fixture.Redis.Port, request, 7);
+        var fromRedis = await Frames.ExchangeAsync(fixture.Redis.Port, request, 7);
         Assert.Equal("+OK\r\n", fromRedis[0]);
         Assert.Equal("$4\r\nmine\r\n", fromRedis[2]);
         Assert.StartsWith("-NOPERM ", fromRedis[3]);
         Assert.StartsWith("-NOPERM ", fromRedis[4]);
         Assert.StartsWith("-NOPERM ", fromRedis[5]);
 
-        Assert.Equal(fromRedis, await Resp.ExchangeAsync(fixture.Port, request, 7));
+        Assert.Equal(fromRedis, await Frames.ExchangeAsync(fixture.Port, request, 7));
         Assert.Equal("$6\r\nsecret\r\n", await fixture.Redis.DirectAsync("GET", foreign));
     }
 
@@ -220,7 +220,7 @@ public sealed class ConnectionStateTests(GatewayFixture fixture, ConnectionState
         await using var other = await fixture.Gateway.ConnectAsync();
         Assert.Equal("$-1\r\n", await other.CommandAsync("CLIENT", "GETNAME"));
         Assert.Equal(
-            (await Resp.ExchangeAsync(fixture.Redis.Port, RawClient.Encode("CLIENT", "SETNAME", "has space"), 1))[0],
+            (await Frames.ExchangeAsync(fixture.Redis.Port, RawClient.Encode("CLIENT", "SETNAME", "has space"), 1))[0],
             await other.CommandAsync("CLIENT", "SETNAME", "has space"));
     }
 
@@ -266,7 +266,7 @@ public sealed class ConnectionStateTests(GatewayFixture fixture, ConnectionState
             Assert.True(await client.CommandAsync("CLIENT", "KILL", "ID", id) == ":0\r\n", $"{where}: SKIPME defaults to yes");
             Assert.True(await client.CommandAsync("PING") == "+PONG\r\n", $"{where}: the connection is still usable");
             await client.SendAsync(RawClient.Encode("CLIENT", "KILL", "ID", id, "SKIPME", "no"));
-            Assert.Equal([where, ":1\r\n", "<closed>"], [where, .. await Resp.ReadFramesAsync(client, 2, TimeSpan.FromSeconds(3))]);
+            Assert.Equal([where, ":1\r\n", "<closed>"], [where, .. await Frames.ReadAsync(client, 2, TimeSpan.FromSeconds(3))]);
         }
     }
 
@@ -302,9 +302,9 @@ public sealed class ConnectionStateTests(GatewayFixture fixture, ConnectionState
             .. RawClient.Encode("SELECT", "4"),
             .. RawClient.Encode("GET", key),
         ];
-        var fromRedis = await Resp.ExchangeAsync(fixture.Redis.Port, request, 8);
+        var fromRedis = await Frames.ExchangeAsync(fixture.Redis.Port, request, 8);
         Assert.Equal(["+OK\r\n", "+OK\r\n", "+OK\r\n", "+QUEUED\r\n", "+RESET\r\n", "$-1\r\n", "+OK\r\n", "$4\r\nfour\r\n"], fromRedis);
-        Assert.Equal(fromRedis, await Resp.ExchangeAsync(fixture.Port, request, 8));
+        Assert.Equal(fromRedis, await Frames.ExchangeAsync(fixture.Port, request, 8));
     }
 
     [Fact]
@@ -321,12 +321,12 @@ public sealed class ConnectionStateTests(GatewayFixture fixture, ConnectionState
     {
         var key = GatewayFixture.Key("quit");
         byte[] request = [.. RawClient.Encode("SET", key, "1"), .. RawClient.Encode("SELECT", "1"), .. RawClient.Encode("INCR", key), .. RawClient.Encode("QUIT"), .. RawClient.Encode("SET", key, "after quit")];
-        var fromRedis = await Resp.ExchangeUntilClosedAsync(fixture.Redis.Port, request, 4);
+        var fromRedis = await Frames.ExchangeUntilClosedAsync(fixture.Redis.Port, request, 4);
         Assert.Equal(["+OK\r\n", "+OK\r\n", ":1\r\n", "+OK\r\n", "<closed>"], fromRedis);
 
         var key2 = GatewayFixture.Key("quit");
         byte[] gatewayRequest = [.. RawClient.Encode("SET", key2, "1"), .. RawClient.Encode("SELECT", "1"), .. RawClient.Encode("INCR", key2), .. RawClient.Encode("QUIT"), .. RawClient.Encode("SET", key2, "after quit")];
-        Assert.Equal(fromRedis, await Resp.ExchangeUntilClosedAsync(fixture.Port, gatewayRequest, 4));
+        Assert.Equal(fromRedis, await Frames.ExchangeUntilClosedAsync(fixture.Port, gatewayRequest, 4));
         Assert.Equal("$1\r\n1\r\n", await fixture.Redis.DirectAsync("GET", key2));
     }
 
@@ -337,9 +337,9 @@ public sealed class ConnectionStateTests(GatewayFixture fixture, ConnectionState
     {
         var key = GatewayFixture.Key("skip");
         byte[] request = [.. RawClient.Encode("CLIENT", "REPLY", "SKIP"), .. RawClient.Encode("SET", key, "1"), .. RawClient.Encode("GET", key)];
-        var fromRedis = await Resp.ExchangeAsync(fixture.Redis.Port, request, 1);
+        var fromRedis = await Frames.ExchangeAsync(fixture.Redis.Port, request, 1);
         Assert.Equal(["$1\r\n1\r\n"], fromRedis);
-        Assert.Equal(fromRedis, await Resp.ExchangeAsync(fixture.Port, request, 1));
+        Assert.Equal(fromRedis, await Frames.ExchangeAsync(fixture.Port, request, 1));
     }
 
     [Fact]
@@ -364,7 +364,7 @@ public sealed class ConnectionStateTests(GatewayFixture fixture, ConnectionState
             .. RawClient.Encode("CLIENT", "REPLY", "ON"),
             .. RawClient.Encode("CLIENT", "REPLY", "MAYBE"),
         ];
-        var fromRedis = await Resp.ExchangeAsync(fixture.Redis.Port, request, 5);
+        var fromRedis = await Frames.ExchangeAsync(fixture.Redis.Port, request, 5);
         Assert.Equal("+OK\r\n", fromRedis[0]);
         Assert.Equal("$1\r\n2\r\n", fromRedis[1]);
         Assert.Equal("$1\r\n3\r\n", fromRedis[2]);
@@ -373,16 +373,16 @@ public sealed class ConnectionStateTests(GatewayFixture fixture, ConnectionState
 
         var key2 = GatewayFixture.Key("off");
         var gatewayRequest = Encoding.Latin1.GetBytes(Encoding.Latin1.GetString(request).Replace(key, key2));
-        Assert.Equal(fromRedis, await Resp.ExchangeAsync(fixture.Port, gatewayRequest, 5));
+        Assert.Equal(fromRedis, await Frames.ExchangeAsync(fixture.Port, gatewayRequest, 5));
     }
 
     [Fact]
     public async Task ClientReplyOffThenQuitClosesWithoutAReplyLikeRedis()
     {
         byte[] request = [.. RawClient.Encode("PING"), .. RawClient.Encode("CLIENT", "REPLY", "OFF"), .. RawClient.Encode("PING"), .. RawClient.Encode("QUIT")];
-        var fromRedis = await Resp.ExchangeUntilClosedAsync(fixture.Redis.Port, request, 1);
+        var fromRedis = await Frames.ExchangeUntilClosedAsync(fixture.Redis.Port, request, 1);
         Assert.Equal(["+PONG\r\n", "<closed>"], fromRedis);
-        Assert.Equal(fromRedis, await Resp.ExchangeUntilClosedAsync(fixture.Port, request, 1));
+        Assert.Equal(fromRedis, await Frames.ExchangeUntilClosedAsync(fixture.Port, request, 1));
     }
 
     [Fact]
@@ -390,9 +390,9 @@ public sealed class ConnectionStateTests(GatewayFixture fixture, ConnectionState
     {
         // Redis clears CLIENT REPLY OFF before answering RESET, but a pending SKIP still applies to it.
         byte[] request = [.. RawClient.Encode("CLIENT", "REPLY", "SKIP"), .. RawClient.Encode("RESET"), .. RawClient.Encode("PING"), .. RawClient.Encode("CLIENT", "REPLY", "OFF"), .. RawClient.Encode("RESET"), .. RawClient.Encode("ECHO", "end")];
-        var fromRedis = await Resp.ExchangeAsync(fixture.Redis.Port, request, 3);
+        var fromRedis = await Frames.ExchangeAsync(fixture.Redis.Port, request, 3);
         Assert.Equal(["+PONG\r\n", "+RESET\r\n", "$3\r\nend\r\n"], fromRedis);
-        Assert.Equal(fromRedis, await Resp.ExchangeAsync(fixture.Port, request, 3));
+        Assert.Equal(fromRedis, await Frames.ExchangeAsync(fixture.Port, request, 3));
     }
 
     [Fact]
@@ -400,9 +400,9 @@ public sealed class ConnectionStateTests(GatewayFixture fixture, ConnectionState
     {
         // Inside MULTI, CLIENT REPLY OFF is only queued; DISCARD drops it, so replies stay on.
         byte[] request = [.. RawClient.Encode("MULTI"), .. RawClient.Encode("CLIENT", "REPLY", "OFF"), .. RawClient.Encode("DISCARD"), .. RawClient.Encode("PING"), .. RawClient.Encode("QUIT")];
-        var fromRedis = await Resp.ExchangeUntilClosedAsync(fixture.Redis.Port, request, 5);
+        var fromRedis = await Frames.ExchangeUntilClosedAsync(fixture.Redis.Port, request, 5);
         Assert.Equal(["+OK\r\n", "+QUEUED\r\n", "+OK\r\n", "+PONG\r\n", "+OK\r\n", "<closed>"], fromRedis);
-        Assert.Equal(fromRedis, await Resp.ExchangeUntilClosedAsync(fixture.Port, request, 5));
+        Assert.Equal(fromRedis, await Frames.ExchangeUntilClosedAsync(fixture.Port, request, 5));
     }
 
     [Fact]
@@ -411,10 +411,10 @@ public sealed class ConnectionStateTests(GatewayFixture fixture, ConnectionState
         // A RESP2 subscriber may not run CLIENT REPLY: Redis refuses it and keeps replying.
         var channel = GatewayFixture.Key("refused");
         byte[] request = [.. RawClient.Encode("SUBSCRIBE", channel), .. RawClient.Encode("CLIENT", "REPLY", "OFF"), .. RawClient.Encode("UNSUBSCRIBE"), .. RawClient.Encode("PING"), .. RawClient.Encode("QUIT")];
-        var fromRedis = await Resp.ExchangeUntilClosedAsync(fixture.Redis.Port, request, 5);
+        var fromRedis = await Frames.ExchangeUntilClosedAsync(fixture.Redis.Port, request, 5);
         Assert.StartsWith("-ERR Can't execute 'client|reply'", fromRedis[1]);
         Assert.Equal(["+PONG\r\n", "+OK\r\n", "<closed>"], fromRedis[3..]);
-        Assert.Equal(fromRedis, await Resp.ExchangeUntilClosedAsync(fixture.Port, request, 5));
+        Assert.Equal(fromRedis, await Frames.ExchangeUntilClosedAsync(fixture.Port, request, 5));
     }
 
     private async Task<string> AuthenticatedDirectAsync(params string[] command)
@@ -428,66 +428,5 @@ public sealed class ConnectionStateTests(GatewayFixture fixture, ConnectionState
     {
         Assert.Matches(@"^:[0-9]+\r\n$", frame);
         return long.Parse(frame.AsSpan(1, frame.Length - 3));
-    }
-}
-
-file static class Resp
-{
-    /// <summary>A HELLO reply with its connection id (which differs per connection) blanked out.</summary>
-    public static string WithoutId(string frame) =>
-        System.Text.RegularExpressions.Regex.Replace(frame, @"\$2\r\nid\r\n:[0-9]+\r\n", _ => "$2\r\nid\r\n:<id>\r\n");
-
-    public static async Task<List<string>> ReadFramesAsync(RawClient client, int count, TimeSpan? timeout = null)
-    {
-        var frames = new List<string>();
-        try
-        {
-            while (frames.Count < count)
-            {
-                frames.Add(await client.ReadAsync(timeout ?? TimeSpan.FromSeconds(5)));
-            }
-        }
-        catch (OperationCanceledException)
-        {
-            frames.Add("<timeout>");
-        }
-        catch (EndOfStreamException)
-        {
-            frames.Add("<closed>");
-        }
-        catch (System.Net.Sockets.SocketException e)
-        {
-            frames.Add($"<{e.SocketErrorCode}>");
-        }
-        return frames;
-    }
-
-    /// <summary>Sends <paramref name="request"/> on a new connection and returns its first frames; no more may follow.</summary>
-    public static async Task<List<string>> ExchangeAsync(int port, byte[] request, int count)
-    {
-        await using var client = await RawClient.ConnectAsync(port);
-        await client.SendAsync(request);
-        var frames = await ReadFramesAsync(client, count, TimeSpan.FromSeconds(3));
-        if (frames.Count == count && !await client.NothingArrivesWithinAsync(TimeSpan.FromMilliseconds(150)))
-        {
-            frames.Add(await client.ReadAsync());
-        }
-        return frames;
-    }
-
-    /// <summary>
-    /// Sends <paramref name="request"/>, which ends with QUIT, and returns its frames followed by
-    /// "&lt;closed&gt;" when the server then closes the connection (or "&lt;open&gt;" if it does not).
-    /// </summary>
-    public static async Task<List<string>> ExchangeUntilClosedAsync(int port, byte[] request, int count)
-    {
-        await using var client = await RawClient.ConnectAsync(port);
-        await client.SendAsync(request);
-        var frames = await ReadFramesAsync(client, count, TimeSpan.FromSeconds(3));
-        if (frames.Count == count && frames[^1] != "<closed>")
-        {
-            frames.Add(await client.IsClosedByServerAsync(TimeSpan.FromSeconds(3)) ? "<closed>" : "<open>");
-        }
-        return frames;
     }
 }

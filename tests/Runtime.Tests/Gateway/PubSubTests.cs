@@ -16,12 +16,12 @@ public sealed class PubSubTests(GatewayFixture fixture) : IClassFixture<GatewayF
         await using var subscriber = await fixture.Gateway.ConnectAsync();
         await using var publisher = await fixture.Gateway.ConnectAsync();
 
-        Assert.Equal(Resp.Confirmation("subscribe", channel, 1), await subscriber.CommandAsync("SUBSCRIBE", channel));
+        Assert.Equal(Frames.Confirmation("subscribe", channel, 1), await subscriber.CommandAsync("SUBSCRIBE", channel));
         for (var i = 0; i < 3; i++)
         {
             // Each message must arrive before the next is published: streamed, not batched.
             Assert.Equal(":1\r\n", await publisher.CommandAsync("PUBLISH", channel, $"hello {i}"));
-            Assert.Equal(Resp.Message(channel, $"hello {i}"), await subscriber.ReadAsync());
+            Assert.Equal(Frames.Message(channel, $"hello {i}"), await subscriber.ReadAsync());
         }
         Assert.True(await subscriber.NothingArrivesWithinAsync(s_quiet), "the subscriber got more than the messages published");
     }
@@ -32,11 +32,11 @@ public sealed class PubSubTests(GatewayFixture fixture) : IClassFixture<GatewayF
         var channel = GatewayFixture.Key("direct");
         await using var subscriber = await fixture.Gateway.ConnectAsync();
 
-        Assert.Equal(Resp.Confirmation("subscribe", channel, 1), await subscriber.CommandAsync("SUBSCRIBE", channel));
+        Assert.Equal(Frames.Confirmation("subscribe", channel, 1), await subscriber.CommandAsync("SUBSCRIBE", channel));
         Assert.Equal(":1\r\n", await fixture.Redis.DirectAsync("PUBLISH", channel, "from redis"));
-        Assert.Equal(Resp.Message(channel, "from redis"), await subscriber.ReadAsync());
+        Assert.Equal(Frames.Message(channel, "from redis"), await subscriber.ReadAsync());
         Assert.Equal(":1\r\n", await fixture.Redis.DirectAsync("PUBLISH", channel, "again"));
-        Assert.Equal(Resp.Message(channel, "again"), await subscriber.ReadAsync());
+        Assert.Equal(Frames.Message(channel, "again"), await subscriber.ReadAsync());
     }
 
     [Fact]
@@ -44,7 +44,7 @@ public sealed class PubSubTests(GatewayFixture fixture) : IClassFixture<GatewayF
     {
         var channel = GatewayFixture.Key("burst");
         await using var subscriber = await fixture.Gateway.ConnectAsync();
-        Assert.Equal(Resp.Confirmation("subscribe", channel, 1), await subscriber.CommandAsync("SUBSCRIBE", channel));
+        Assert.Equal(Frames.Confirmation("subscribe", channel, 1), await subscriber.CommandAsync("SUBSCRIBE", channel));
 
         await using var publisher = await RawClient.ConnectAsync(fixture.Redis.Port);
         await publisher.SendAsync([.. Enumerable.Range(0, 1000).SelectMany(i => RawClient.Encode("PUBLISH", channel, $"m{i}"))]);
@@ -54,7 +54,7 @@ public sealed class PubSubTests(GatewayFixture fixture) : IClassFixture<GatewayF
         }
         for (var i = 0; i < 1000; i++)
         {
-            Assert.Equal(Resp.Message(channel, $"m{i}"), await subscriber.ReadAsync());
+            Assert.Equal(Frames.Message(channel, $"m{i}"), await subscriber.ReadAsync());
         }
         Assert.True(await subscriber.NothingArrivesWithinAsync(s_quiet));
     }
@@ -65,11 +65,11 @@ public sealed class PubSubTests(GatewayFixture fixture) : IClassFixture<GatewayF
         var channel = GatewayFixture.Key("large");
         var payload = new string(Enumerable.Range(0, 2 * 1024 * 1024).Select(i => (char)(i % 256)).ToArray());
         await using var subscriber = await fixture.Gateway.ConnectAsync();
-        Assert.Equal(Resp.Confirmation("subscribe", channel, 1), await subscriber.CommandAsync("SUBSCRIBE", channel));
+        Assert.Equal(Frames.Confirmation("subscribe", channel, 1), await subscriber.CommandAsync("SUBSCRIBE", channel));
 
         await using var publisher = await fixture.Gateway.ConnectAsync();
         Assert.Equal(":1\r\n", await publisher.CommandAsync("PUBLISH", channel, payload));
-        Assert.Equal(Resp.Message(channel, payload), await subscriber.ReadAsync());
+        Assert.Equal(Frames.Message(channel, payload), await subscriber.ReadAsync());
     }
 
     [Fact]
@@ -80,11 +80,11 @@ public sealed class PubSubTests(GatewayFixture fixture) : IClassFixture<GatewayF
         await using var subscriber = await fixture.Gateway.ConnectAsync();
         await using var publisher = await fixture.Gateway.ConnectAsync();
 
-        Assert.Equal(Resp.Confirmation("psubscribe", pattern, 1), await subscriber.CommandAsync("PSUBSCRIBE", pattern));
+        Assert.Equal(Frames.Confirmation("psubscribe", pattern, 1), await subscriber.CommandAsync("PSUBSCRIBE", pattern));
         Assert.Equal(":1\r\n", await publisher.CommandAsync("PUBLISH", prefix + ":a", "one"));
-        Assert.Equal(Resp.Array(Resp.Bulk("pmessage"), Resp.Bulk(pattern), Resp.Bulk(prefix + ":a"), Resp.Bulk("one")), await subscriber.ReadAsync());
+        Assert.Equal(Frames.Array(Frames.Bulk("pmessage"), Frames.Bulk(pattern), Frames.Bulk(prefix + ":a"), Frames.Bulk("one")), await subscriber.ReadAsync());
         Assert.Equal(":1\r\n", await fixture.Redis.DirectAsync("PUBLISH", prefix + ":b", "two"));
-        Assert.Equal(Resp.Array(Resp.Bulk("pmessage"), Resp.Bulk(pattern), Resp.Bulk(prefix + ":b"), Resp.Bulk("two")), await subscriber.ReadAsync());
+        Assert.Equal(Frames.Array(Frames.Bulk("pmessage"), Frames.Bulk(pattern), Frames.Bulk(prefix + ":b"), Frames.Bulk("two")), await subscriber.ReadAsync());
         Assert.Equal(":0\r\n", await publisher.CommandAsync("PUBLISH", GatewayFixture.Key("elsewhere"), "nobody"));
         Assert.True(await subscriber.NothingArrivesWithinAsync(s_quiet), "a message for a channel outside the pattern arrived");
     }
@@ -96,12 +96,12 @@ public sealed class PubSubTests(GatewayFixture fixture) : IClassFixture<GatewayF
         await using var subscriber = await fixture.Gateway.ConnectAsync();
         await using var publisher = await fixture.Gateway.ConnectAsync();
 
-        Assert.Equal(Resp.Confirmation("ssubscribe", channel, 1), await subscriber.CommandAsync("SSUBSCRIBE", channel));
+        Assert.Equal(Frames.Confirmation("ssubscribe", channel, 1), await subscriber.CommandAsync("SSUBSCRIBE", channel));
         Assert.Equal(":1\r\n", await publisher.CommandAsync("SPUBLISH", channel, "via gateway"));
-        Assert.Equal(Resp.Array(Resp.Bulk("smessage"), Resp.Bulk(channel), Resp.Bulk("via gateway")), await subscriber.ReadAsync());
+        Assert.Equal(Frames.Array(Frames.Bulk("smessage"), Frames.Bulk(channel), Frames.Bulk("via gateway")), await subscriber.ReadAsync());
         Assert.Equal(":1\r\n", await fixture.Redis.DirectAsync("SPUBLISH", channel, "via redis"));
-        Assert.Equal(Resp.Array(Resp.Bulk("smessage"), Resp.Bulk(channel), Resp.Bulk("via redis")), await subscriber.ReadAsync());
-        Assert.Equal(Resp.Confirmation("sunsubscribe", channel, 0), await subscriber.CommandAsync("SUNSUBSCRIBE"));
+        Assert.Equal(Frames.Array(Frames.Bulk("smessage"), Frames.Bulk(channel), Frames.Bulk("via redis")), await subscriber.ReadAsync());
+        Assert.Equal(Frames.Confirmation("sunsubscribe", channel, 0), await subscriber.CommandAsync("SUNSUBSCRIBE"));
         Assert.Equal("+PONG\r\n", await subscriber.CommandAsync("PING"));
     }
 
@@ -112,14 +112,14 @@ public sealed class PubSubTests(GatewayFixture fixture) : IClassFixture<GatewayF
         var key = GatewayFixture.Key("watched");
         var channel = "__keyspace@0__:" + key;
         await using var subscriber = await fixture.Gateway.ConnectAsync();
-        Assert.Equal(Resp.Confirmation("subscribe", channel, 1), await subscriber.CommandAsync("SUBSCRIBE", channel));
+        Assert.Equal(Frames.Confirmation("subscribe", channel, 1), await subscriber.CommandAsync("SUBSCRIBE", channel));
 
         Assert.Equal("+OK\r\n", await fixture.Redis.DirectAsync("SET", key, "1"));
-        Assert.Equal(Resp.Message(channel, "set"), await subscriber.ReadAsync());
+        Assert.Equal(Frames.Message(channel, "set"), await subscriber.ReadAsync());
         Assert.Equal(":2\r\n", await fixture.Redis.DirectAsync("INCR", key));
-        Assert.Equal(Resp.Message(channel, "incrby"), await subscriber.ReadAsync());
+        Assert.Equal(Frames.Message(channel, "incrby"), await subscriber.ReadAsync());
         Assert.Equal(":1\r\n", await fixture.Redis.DirectAsync("DEL", key));
-        Assert.Equal(Resp.Message(channel, "del"), await subscriber.ReadAsync());
+        Assert.Equal(Frames.Message(channel, "del"), await subscriber.ReadAsync());
     }
 
     [Fact]
@@ -130,11 +130,11 @@ public sealed class PubSubTests(GatewayFixture fixture) : IClassFixture<GatewayF
         var pattern = "__keyspace@0__:" + key + "*";
         await using var subscriber = await fixture.Gateway.ConnectAsync();
         await using var writer = await fixture.Gateway.ConnectAsync();
-        Assert.Equal(Resp.Confirmation("psubscribe", pattern, 1), await subscriber.CommandAsync("PSUBSCRIBE", pattern));
+        Assert.Equal(Frames.Confirmation("psubscribe", pattern, 1), await subscriber.CommandAsync("PSUBSCRIBE", pattern));
 
         Assert.Equal(":1\r\n", await writer.CommandAsync("RPUSH", key + ":list", "x"));
         Assert.Equal(
-            Resp.Array(Resp.Bulk("pmessage"), Resp.Bulk(pattern), Resp.Bulk("__keyspace@0__:" + key + ":list"), Resp.Bulk("rpush")),
+            Frames.Array(Frames.Bulk("pmessage"), Frames.Bulk(pattern), Frames.Bulk("__keyspace@0__:" + key + ":list"), Frames.Bulk("rpush")),
             await subscriber.ReadAsync());
     }
 
@@ -144,10 +144,10 @@ public sealed class PubSubTests(GatewayFixture fixture) : IClassFixture<GatewayF
         var channel = GatewayFixture.Key("ping");
         byte[] request = [.. RawClient.Encode("SUBSCRIBE", channel), .. RawClient.Encode("PING"), .. RawClient.Encode("PING", "hi")];
 
-        var fromRedis = await Resp.ExchangeAsync(fixture.Redis.Port, request, 3);
-        var fromGateway = await Resp.ExchangeAsync(fixture.Port, request, 3);
+        var fromRedis = await Frames.ExchangeAsync(fixture.Redis.Port, request, 3);
+        var fromGateway = await Frames.ExchangeAsync(fixture.Port, request, 3);
 
-        Assert.Equal([Resp.Confirmation("subscribe", channel, 1), "*2\r\n$4\r\npong\r\n$0\r\n\r\n", "*2\r\n$4\r\npong\r\n$2\r\nhi\r\n"], fromRedis);
+        Assert.Equal([Frames.Confirmation("subscribe", channel, 1), "*2\r\n$4\r\npong\r\n$0\r\n\r\n", "*2\r\n$4\r\npong\r\n$2\r\nhi\r\n"], fromRedis);
         Assert.Equal(fromRedis, fromGateway);
     }
 
@@ -157,14 +157,14 @@ public sealed class PubSubTests(GatewayFixture fixture) : IClassFixture<GatewayF
         var channel = GatewayFixture.Key("strict");
         byte[] request = [.. RawClient.Encode("SUBSCRIBE", channel), .. RawClient.Encode("GET", channel), .. RawClient.Encode("SET", channel, "x")];
 
-        var fromRedis = await Resp.ExchangeAsync(fixture.Redis.Port, request, 3);
+        var fromRedis = await Frames.ExchangeAsync(fixture.Redis.Port, request, 3);
         Assert.StartsWith("-ERR Can't execute 'get'", fromRedis[1]);
 
         await using var subscriber = await fixture.Gateway.ConnectAsync();
         await subscriber.SendAsync(request);
-        Assert.Equal(fromRedis, await Resp.ReadFramesAsync(subscriber, 3));
+        Assert.Equal(fromRedis, await Frames.ReadAsync(subscriber, 3));
         Assert.Equal(":1\r\n", await fixture.Redis.DirectAsync("PUBLISH", channel, "still here"));
-        Assert.Equal(Resp.Message(channel, "still here"), await subscriber.ReadAsync());
+        Assert.Equal(Frames.Message(channel, "still here"), await subscriber.ReadAsync());
     }
 
     [Fact]
@@ -173,17 +173,17 @@ public sealed class PubSubTests(GatewayFixture fixture) : IClassFixture<GatewayF
         var prefix = GatewayFixture.Key("more");
         await using var client = await fixture.Gateway.ConnectAsync();
 
-        Assert.Equal(Resp.Confirmation("subscribe", prefix + ":a", 1), await client.CommandAsync("SUBSCRIBE", prefix + ":a"));
+        Assert.Equal(Frames.Confirmation("subscribe", prefix + ":a", 1), await client.CommandAsync("SUBSCRIBE", prefix + ":a"));
         await client.SendAsync(RawClient.Encode("SUBSCRIBE", prefix + ":b", prefix + ":c"));
-        Assert.Equal(Resp.Confirmation("subscribe", prefix + ":b", 2), await client.ReadAsync());
-        Assert.Equal(Resp.Confirmation("subscribe", prefix + ":c", 3), await client.ReadAsync());
-        Assert.Equal(Resp.Confirmation("psubscribe", prefix + ":*", 4), await client.CommandAsync("PSUBSCRIBE", prefix + ":*"));
-        Assert.Equal(Resp.Confirmation("ssubscribe", prefix + ":s", 1), await client.CommandAsync("SSUBSCRIBE", prefix + ":s"));
+        Assert.Equal(Frames.Confirmation("subscribe", prefix + ":b", 2), await client.ReadAsync());
+        Assert.Equal(Frames.Confirmation("subscribe", prefix + ":c", 3), await client.ReadAsync());
+        Assert.Equal(Frames.Confirmation("psubscribe", prefix + ":*", 4), await client.CommandAsync("PSUBSCRIBE", prefix + ":*"));
+        Assert.Equal(Frames.Confirmation("ssubscribe", prefix + ":s", 1), await client.CommandAsync("SSUBSCRIBE", prefix + ":s"));
 
         // One publish reaches both the channel and the pattern subscription.
         Assert.Equal(":2\r\n", await fixture.Redis.DirectAsync("PUBLISH", prefix + ":b", "both"));
-        Assert.Equal(Resp.Message(prefix + ":b", "both"), await client.ReadAsync());
-        Assert.Equal(Resp.Array(Resp.Bulk("pmessage"), Resp.Bulk(prefix + ":*"), Resp.Bulk(prefix + ":b"), Resp.Bulk("both")), await client.ReadAsync());
+        Assert.Equal(Frames.Message(prefix + ":b", "both"), await client.ReadAsync());
+        Assert.Equal(Frames.Array(Frames.Bulk("pmessage"), Frames.Bulk(prefix + ":*"), Frames.Bulk(prefix + ":b"), Frames.Bulk("both")), await client.ReadAsync());
     }
 
     [Fact]
@@ -195,15 +195,15 @@ public sealed class PubSubTests(GatewayFixture fixture) : IClassFixture<GatewayF
         await client.SendAsync(RawClient.Encode(["SUBSCRIBE", .. channels]));
         for (var i = 0; i < channels.Length; i++)
         {
-            Assert.Equal(Resp.Confirmation("subscribe", channels[i], i + 1), await client.ReadAsync());
+            Assert.Equal(Frames.Confirmation("subscribe", channels[i], i + 1), await client.ReadAsync());
         }
 
         await client.SendAsync(RawClient.Encode("UNSUBSCRIBE"));
-        var confirmations = await Resp.ReadFramesAsync(client, 3);
+        var confirmations = await Frames.ReadAsync(client, 3);
         var unsubscribed = new List<string>();
         for (var i = 0; i < confirmations.Count; i++)
         {
-            var channel = channels.SingleOrDefault(c => confirmations[i] == Resp.Confirmation("unsubscribe", c, channels.Length - 1 - i));
+            var channel = channels.SingleOrDefault(c => confirmations[i] == Frames.Confirmation("unsubscribe", c, channels.Length - 1 - i));
             Assert.True(channel is not null, $"confirmation {i} is not an unsubscribe with count {channels.Length - 1 - i}: {confirmations[i]}");
             unsubscribed.Add(channel);
         }
@@ -220,9 +220,9 @@ public sealed class PubSubTests(GatewayFixture fixture) : IClassFixture<GatewayF
     public async Task UnsubscribeWithoutArgumentsWhenSubscribedToNothingMatchesRedis()
     {
         byte[] request = [.. RawClient.Encode("UNSUBSCRIBE"), .. RawClient.Encode("PUNSUBSCRIBE"), .. RawClient.Encode("SUNSUBSCRIBE"), .. RawClient.Encode("PING")];
-        var fromRedis = await Resp.ExchangeAsync(fixture.Redis.Port, request, 4);
-        Assert.Equal(Resp.Array(Resp.Bulk("unsubscribe"), "$-1\r\n", ":0\r\n"), fromRedis[0]);
-        Assert.Equal(fromRedis, await Resp.ExchangeAsync(fixture.Port, request, 4));
+        var fromRedis = await Frames.ExchangeAsync(fixture.Redis.Port, request, 4);
+        Assert.Equal(Frames.Array(Frames.Bulk("unsubscribe"), "$-1\r\n", ":0\r\n"), fromRedis[0]);
+        Assert.Equal(fromRedis, await Frames.ExchangeAsync(fixture.Port, request, 4));
     }
 
     [Fact]
@@ -235,19 +235,19 @@ public sealed class PubSubTests(GatewayFixture fixture) : IClassFixture<GatewayF
         Assert.Equal(":3\r\n", await fixture.Redis.DirectAsync("RPUSH", list, "message", "x", "y"));
 
         await using var client = await fixture.Gateway.ConnectAsync();
-        Assert.Equal(Resp.Confirmation("subscribe", prefix + ":ch", 1), await client.CommandAsync("SUBSCRIBE", prefix + ":ch"));
-        Assert.Equal(Resp.Confirmation("psubscribe", prefix + ":*", 2), await client.CommandAsync("PSUBSCRIBE", prefix + ":*"));
-        Assert.Equal(Resp.Confirmation("unsubscribe", prefix + ":ch", 1), await client.CommandAsync("UNSUBSCRIBE"));
-        Assert.Equal(Resp.Confirmation("punsubscribe", prefix + ":*", 0), await client.CommandAsync("PUNSUBSCRIBE"));
+        Assert.Equal(Frames.Confirmation("subscribe", prefix + ":ch", 1), await client.CommandAsync("SUBSCRIBE", prefix + ":ch"));
+        Assert.Equal(Frames.Confirmation("psubscribe", prefix + ":*", 2), await client.CommandAsync("PSUBSCRIBE", prefix + ":*"));
+        Assert.Equal(Frames.Confirmation("unsubscribe", prefix + ":ch", 1), await client.CommandAsync("UNSUBSCRIBE"));
+        Assert.Equal(Frames.Confirmation("punsubscribe", prefix + ":*", 0), await client.CommandAsync("PUNSUBSCRIBE"));
 
         Assert.Equal("$5\r\nvalue\r\n", await client.CommandAsync("GET", key));
         // An ordinary reply shaped like a pub/sub message is still the reply to LRANGE...
-        Assert.Equal(Resp.Array(Resp.Bulk("message"), Resp.Bulk("x"), Resp.Bulk("y")), await client.CommandAsync("LRANGE", list, "0", "-1"));
+        Assert.Equal(Frames.Array(Frames.Bulk("message"), Frames.Bulk("x"), Frames.Bulk("y")), await client.CommandAsync("LRANGE", list, "0", "-1"));
         Assert.Equal("+OK\r\n", await client.CommandAsync("SET", key, "changed"));
         Assert.Equal("$7\r\nchanged\r\n", await client.CommandAsync("GET", key));
         // ...and was counted as one: QUIT, which waits for every reply owed, is answered and closes.
         await client.SendAsync(RawClient.Encode("QUIT"));
-        Assert.Equal(["+OK\r\n"], await Resp.ReadFramesAsync(client, 1, TimeSpan.FromSeconds(3)));
+        Assert.Equal(["+OK\r\n"], await Frames.ReadAsync(client, 1, TimeSpan.FromSeconds(3)));
         Assert.True(await client.IsClosedByServerAsync(TimeSpan.FromSeconds(3)));
     }
 
@@ -268,11 +268,11 @@ public sealed class PubSubTests(GatewayFixture fixture) : IClassFixture<GatewayF
             .. RawClient.Encode("PING"),
             .. RawClient.Encode("ECHO", "done"),
         ];
-        const int Frames = 2 + 1 + 1 + 1 + 1 + 1 + 1 + 1 + 1 + 1;
+        const int FrameCount = 2 + 1 + 1 + 1 + 1 + 1 + 1 + 1 + 1 + 1;
 
-        var fromRedis = await Resp.ExchangeAsync(fixture.Redis.Port, request, Frames);
+        var fromRedis = await Frames.ExchangeAsync(fixture.Redis.Port, request, FrameCount);
         Assert.Equal("$4\r\ndone\r\n", fromRedis[^1]);
-        Assert.Equal(fromRedis, await Resp.ExchangeAsync(fixture.Port, request, Frames));
+        Assert.Equal(fromRedis, await Frames.ExchangeAsync(fixture.Port, request, FrameCount));
     }
 
     [Fact]
@@ -280,10 +280,10 @@ public sealed class PubSubTests(GatewayFixture fixture) : IClassFixture<GatewayF
     {
         var prefix = GatewayFixture.Key("inline");
         var request = Encoding.Latin1.GetBytes($"SUBSCRIBE {prefix}:a {prefix}:b\r\nPING\r\nPING \"x y\"\r\nUNSUBSCRIBE {prefix}:a\r\nUNSUBSCRIBE\r\nPING\r\n");
-        var fromRedis = await Resp.ExchangeAsync(fixture.Redis.Port, request, 7);
+        var fromRedis = await Frames.ExchangeAsync(fixture.Redis.Port, request, 7);
         Assert.Equal("*2\r\n$4\r\npong\r\n$3\r\nx y\r\n", fromRedis[3]);
         Assert.Equal("+PONG\r\n", fromRedis[6]);
-        Assert.Equal(fromRedis, await Resp.ExchangeAsync(fixture.Port, request, 7));
+        Assert.Equal(fromRedis, await Frames.ExchangeAsync(fixture.Port, request, 7));
     }
 
     [Fact]
@@ -296,13 +296,13 @@ public sealed class PubSubTests(GatewayFixture fixture) : IClassFixture<GatewayF
         await using var reader = await fixture.Gateway.ConnectAsync();
         var id = await listener.CommandAsync("CLIENT", "ID");
         Assert.Matches(@"^:[0-9]+\r\n$", id);
-        Assert.Equal(Resp.Confirmation("subscribe", "__redis__:invalidate", 1), await listener.CommandAsync("SUBSCRIBE", "__redis__:invalidate"));
+        Assert.Equal(Frames.Confirmation("subscribe", "__redis__:invalidate", 1), await listener.CommandAsync("SUBSCRIBE", "__redis__:invalidate"));
 
         Assert.Equal("+OK\r\n", await reader.CommandAsync("CLIENT", "TRACKING", "ON", "REDIRECT", id[1..^2]));
         Assert.Equal("$-1\r\n", await reader.CommandAsync("GET", key));
         Assert.Equal("+OK\r\n", await fixture.Redis.DirectAsync("SET", key, "v"));
 
-        Assert.Equal(Resp.Array(Resp.Bulk("message"), Resp.Bulk("__redis__:invalidate"), Resp.Array(Resp.Bulk(key))), await listener.ReadAsync());
+        Assert.Equal(Frames.Array(Frames.Bulk("message"), Frames.Bulk("__redis__:invalidate"), Frames.Array(Frames.Bulk(key))), await listener.ReadAsync());
         Assert.True(await reader.NothingArrivesWithinAsync(s_quiet), "the tracking client itself got something");
     }
 
@@ -316,7 +316,7 @@ public sealed class PubSubTests(GatewayFixture fixture) : IClassFixture<GatewayF
         const int Rounds = 20;
         string[] channels = [prefix + ":a", .. Enumerable.Range(0, Rounds).SelectMany(i => new[] { $"{prefix}:b{i}", $"{prefix}:c{i}" })];
         await using var client = await fixture.Gateway.ConnectAsync();
-        Assert.Equal(Resp.Confirmation("subscribe", channels[0], 1), await client.CommandAsync("SUBSCRIBE", channels[0]));
+        Assert.Equal(Frames.Confirmation("subscribe", channels[0], 1), await client.CommandAsync("SUBSCRIBE", channels[0]));
 
         // A publisher keeps messages coming, in small batches, until the subscriber has its answers.
         using var stop = new CancellationTokenSource();
@@ -333,7 +333,7 @@ public sealed class PubSubTests(GatewayFixture fixture) : IClassFixture<GatewayF
                 }
             }
         });
-        Assert.Equal(Resp.Message(channels[0], "m0"), await client.ReadAsync());
+        Assert.Equal(Frames.Message(channels[0], "m0"), await client.ReadAsync());
 
         var replies = new List<string>();
         var unsubscribed = new List<string>();
@@ -348,7 +348,7 @@ public sealed class PubSubTests(GatewayFixture fixture) : IClassFixture<GatewayF
                     {
                         continue;
                     }
-                    var channel = channels.FirstOrDefault(c => frame.StartsWith("*3\r\n" + Resp.Bulk("unsubscribe") + Resp.Bulk(c)));
+                    var channel = channels.FirstOrDefault(c => frame.StartsWith("*3\r\n" + Frames.Bulk("unsubscribe") + Frames.Bulk(c)));
                     if (channel is not null)
                     {
                         // UNSUBSCRIBE confirms the channels in Redis' own order: compare counts here, channels below.
@@ -372,8 +372,8 @@ public sealed class PubSubTests(GatewayFixture fixture) : IClassFixture<GatewayF
         for (var i = 0; i < Rounds; i++)
         {
             await client.SendAsync(RawClient.Encode("SUBSCRIBE", channels[1 + 2 * i], channels[2 + 2 * i]));
-            expected.Add(Resp.Confirmation("subscribe", channels[1 + 2 * i], 2 + 2 * i));
-            expected.Add(Resp.Confirmation("subscribe", channels[2 + 2 * i], 3 + 2 * i));
+            expected.Add(Frames.Confirmation("subscribe", channels[1 + 2 * i], 2 + 2 * i));
+            expected.Add(Frames.Confirmation("subscribe", channels[2 + 2 * i], 3 + 2 * i));
             await ReadRepliesAsync(expected.Count);
         }
         // Then a reply that takes a moment (BLPOP times out after 0.3 s) and QUIT, which the gateway
@@ -401,7 +401,7 @@ public sealed class PubSubTests(GatewayFixture fixture) : IClassFixture<GatewayF
     {
         var channel = GatewayFixture.Key("interleave");
         await using var client = await fixture.Gateway.ConnectAsync();
-        Assert.Equal(Resp.Confirmation("subscribe", channel, 1), await client.CommandAsync("SUBSCRIBE", channel));
+        Assert.Equal(Frames.Confirmation("subscribe", channel, 1), await client.CommandAsync("SUBSCRIBE", channel));
 
         // Publishes and PINGs race: whatever the interleaving, every frame arrives whole and the PINGs in order.
         await using var publisher = await RawClient.ConnectAsync(fixture.Redis.Port);
@@ -411,61 +411,12 @@ public sealed class PubSubTests(GatewayFixture fixture) : IClassFixture<GatewayF
 
         var messages = new List<string>();
         var pongs = new List<string>();
-        foreach (var frame in await Resp.ReadFramesAsync(client, 400))
+        foreach (var frame in await Frames.ReadAsync(client, 400))
         {
             (frame.StartsWith("*3\r\n$7\r\nmessage\r\n") ? messages : pongs).Add(frame);
         }
-        Assert.Equal(Enumerable.Range(0, 200).Select(i => Resp.Message(channel, $"m{i}")), messages);
-        Assert.Equal(Enumerable.Range(0, 200).Select(i => Resp.Array(Resp.Bulk("pong"), Resp.Bulk($"p{i}"))), pongs);
+        Assert.Equal(Enumerable.Range(0, 200).Select(i => Frames.Message(channel, $"m{i}")), messages);
+        Assert.Equal(Enumerable.Range(0, 200).Select(i => Frames.Array(Frames.Bulk("pong"), Frames.Bulk($"p{i}"))), pongs);
         Assert.True(await client.NothingArrivesWithinAsync(s_quiet));
-    }
-}
-
-file static class Resp
-{
-    public static string Bulk(string value) => $"${Encoding.Latin1.GetByteCount(value)}\r\n{value}\r\n";
-
-    public static string Array(params string[] elements) => $"*{elements.Length}\r\n" + string.Concat(elements);
-
-    public static string Confirmation(string kind, string channel, int count) => Array(Bulk(kind), Bulk(channel), $":{count}\r\n");
-
-    public static string Message(string channel, string payload) => Array(Bulk("message"), Bulk(channel), Bulk(payload));
-
-    /// <summary>
-    /// Reads up to <paramref name="count"/> frames; a read that times out or finds the connection closed
-    /// ends the list with "&lt;timeout&gt;" or "&lt;closed&gt;", so that assertions show what did arrive.
-    /// </summary>
-    public static async Task<List<string>> ReadFramesAsync(RawClient client, int count, TimeSpan? timeout = null)
-    {
-        var frames = new List<string>();
-        try
-        {
-            while (frames.Count < count)
-            {
-                frames.Add(await client.ReadAsync(timeout ?? TimeSpan.FromSeconds(5)));
-            }
-        }
-        catch (OperationCanceledException)
-        {
-            frames.Add("<timeout>");
-        }
-        catch (EndOfStreamException)
-        {
-            frames.Add("<closed>");
-        }
-        return frames;
-    }
-
-    /// <summary>Sends <paramref name="request"/> on a new connection and returns its first frames; no more may follow.</summary>
-    public static async Task<List<string>> ExchangeAsync(int port, byte[] request, int count)
-    {
-        await using var client = await RawClient.ConnectAsync(port);
-        await client.SendAsync(request);
-        var frames = await ReadFramesAsync(client, count);
-        if (frames.Count == count && !await client.NothingArrivesWithinAsync(TimeSpan.FromMilliseconds(150)))
-        {
-            frames.Add(await client.ReadAsync());
-        }
-        return frames;
     }
 }

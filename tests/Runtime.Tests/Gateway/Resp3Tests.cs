@@ -13,12 +13,12 @@ public sealed class Resp3Tests(GatewayFixture fixture) : IClassFixture<GatewayFi
     [Fact]
     public async Task HelloThreeReturnsTheSameMapAsRedisApartFromTheConnectionId()
     {
-        var fromRedis = await Resp.ExchangeAsync(fixture.Redis.Port, RawClient.Encode("HELLO", "3"), 1);
-        var fromGateway = await Resp.ExchangeAsync(fixture.Port, RawClient.Encode("HELLO", "3"), 1);
+        var fromRedis = await Frames.ExchangeAsync(fixture.Redis.Port, RawClient.Encode("HELLO", "3"), 1);
+        var fromGateway = await Frames.ExchangeAsync(fixture.Port, RawClient.Encode("HELLO", "3"), 1);
 
         Assert.StartsWith("%7\r\n", fromRedis[0]);
         Assert.Contains("$5\r\nproto\r\n:3\r\n", fromRedis[0]);
-        Assert.Equal(Resp.WithoutId(fromRedis[0]), Resp.WithoutId(fromGateway[0]));
+        Assert.Equal(Frames.WithoutId(fromRedis[0]), Frames.WithoutId(fromGateway[0]));
         Assert.Single(fromGateway);
     }
 
@@ -26,12 +26,12 @@ public sealed class Resp3Tests(GatewayFixture fixture) : IClassFixture<GatewayFi
     public async Task HelloTwoAndBadProtocolVersionsAnswerAsRedisDoes()
     {
         byte[] request = [.. RawClient.Encode("HELLO", "2"), .. RawClient.Encode("HELLO", "4"), .. RawClient.Encode("HELLO", "three"), .. RawClient.Encode("PING")];
-        var fromRedis = await Resp.ExchangeAsync(fixture.Redis.Port, request, 4);
-        var fromGateway = await Resp.ExchangeAsync(fixture.Port, request, 4);
+        var fromRedis = await Frames.ExchangeAsync(fixture.Redis.Port, request, 4);
+        var fromGateway = await Frames.ExchangeAsync(fixture.Port, request, 4);
 
         Assert.StartsWith("*14\r\n", fromRedis[0]);
         Assert.StartsWith("-NOPROTO", fromRedis[1]);
-        Assert.Equal(fromRedis.Select(Resp.WithoutId), fromGateway.Select(Resp.WithoutId));
+        Assert.Equal(fromRedis.Select(Frames.WithoutId), fromGateway.Select(Frames.WithoutId));
     }
 
     [Fact]
@@ -42,16 +42,16 @@ public sealed class Resp3Tests(GatewayFixture fixture) : IClassFixture<GatewayFi
         await using var publisher = await fixture.Gateway.ConnectAsync();
         Assert.StartsWith("%7\r\n", await subscriber.CommandAsync("HELLO", "3"));
 
-        Assert.Equal(Resp.Push(Resp.Bulk("subscribe"), Resp.Bulk(channel), ":1\r\n"), await subscriber.CommandAsync("SUBSCRIBE", channel));
+        Assert.Equal(Frames.Push(Frames.Bulk("subscribe"), Frames.Bulk(channel), ":1\r\n"), await subscriber.CommandAsync("SUBSCRIBE", channel));
         Assert.Equal(":1\r\n", await publisher.CommandAsync("PUBLISH", channel, "through the gateway"));
-        Assert.Equal(Resp.Push(Resp.Bulk("message"), Resp.Bulk(channel), Resp.Bulk("through the gateway")), await subscriber.ReadAsync());
+        Assert.Equal(Frames.Push(Frames.Bulk("message"), Frames.Bulk(channel), Frames.Bulk("through the gateway")), await subscriber.ReadAsync());
         Assert.Equal(":1\r\n", await fixture.Redis.DirectAsync("PUBLISH", channel, "on redis"));
-        Assert.Equal(Resp.Push(Resp.Bulk("message"), Resp.Bulk(channel), Resp.Bulk("on redis")), await subscriber.ReadAsync());
+        Assert.Equal(Frames.Push(Frames.Bulk("message"), Frames.Bulk(channel), Frames.Bulk("on redis")), await subscriber.ReadAsync());
 
         // RESP3 allows every command while subscribed; replies stay replies.
         Assert.Equal("+PONG\r\n", await subscriber.CommandAsync("PING"));
         Assert.Equal("_\r\n", await subscriber.CommandAsync("GET", GatewayFixture.Key("missing")));
-        Assert.Equal(Resp.Push(Resp.Bulk("unsubscribe"), Resp.Bulk(channel), ":0\r\n"), await subscriber.CommandAsync("UNSUBSCRIBE"));
+        Assert.Equal(Frames.Push(Frames.Bulk("unsubscribe"), Frames.Bulk(channel), ":0\r\n"), await subscriber.CommandAsync("UNSUBSCRIBE"));
         Assert.True(await subscriber.NothingArrivesWithinAsync(s_quiet));
     }
 
@@ -61,10 +61,10 @@ public sealed class Resp3Tests(GatewayFixture fixture) : IClassFixture<GatewayFi
         var prefix = GatewayFixture.Key("resp3-pattern");
         await using var subscriber = await fixture.Gateway.ConnectAsync();
         Assert.StartsWith("%7\r\n", await subscriber.CommandAsync("HELLO", "3"));
-        Assert.Equal(Resp.Push(Resp.Bulk("psubscribe"), Resp.Bulk(prefix + ":*"), ":1\r\n"), await subscriber.CommandAsync("PSUBSCRIBE", prefix + ":*"));
+        Assert.Equal(Frames.Push(Frames.Bulk("psubscribe"), Frames.Bulk(prefix + ":*"), ":1\r\n"), await subscriber.CommandAsync("PSUBSCRIBE", prefix + ":*"));
 
         Assert.Equal(":1\r\n", await fixture.Redis.DirectAsync("PUBLISH", prefix + ":x", "hi"));
-        Assert.Equal(Resp.Push(Resp.Bulk("pmessage"), Resp.Bulk(prefix + ":*"), Resp.Bulk(prefix + ":x"), Resp.Bulk("hi")), await subscriber.ReadAsync());
+        Assert.Equal(Frames.Push(Frames.Bulk("pmessage"), Frames.Bulk(prefix + ":*"), Frames.Bulk(prefix + ":x"), Frames.Bulk("hi")), await subscriber.ReadAsync());
         Assert.Equal(":1\r\n", await subscriber.CommandAsync("INCR", prefix + ":counter"));
     }
 
@@ -79,12 +79,12 @@ public sealed class Resp3Tests(GatewayFixture fixture) : IClassFixture<GatewayFi
         Assert.Equal("_\r\n", await tracker.CommandAsync("GET", key));
 
         Assert.Equal("+OK\r\n", await writer.CommandAsync("SET", key, "1"));
-        Assert.Equal(Resp.Invalidate(key), await tracker.ReadAsync());
+        Assert.Equal(Frames.Invalidate(key), await tracker.ReadAsync());
 
         // Tracking again after reading again; this time the write is made on Redis directly.
         Assert.Equal("$1\r\n1\r\n", await tracker.CommandAsync("GET", key));
         Assert.Equal("+OK\r\n", await fixture.Redis.DirectAsync("SET", key, "2"));
-        Assert.Equal(Resp.Invalidate(key), await tracker.ReadAsync());
+        Assert.Equal(Frames.Invalidate(key), await tracker.ReadAsync());
         Assert.True(await tracker.NothingArrivesWithinAsync(s_quiet), "an invalidation arrived for a key not read since");
     }
 
@@ -109,14 +109,14 @@ public sealed class Resp3Tests(GatewayFixture fixture) : IClassFixture<GatewayFi
             .. RawClient.Encode("ECHO", "last"),
         ];
 
-        var fromRedis = await Resp.ExchangeAsync(fixture.Redis.Port, request, 10);
-        var fromGateway = await Resp.ExchangeAsync(fixture.Port, request, 10);
+        var fromRedis = await Frames.ExchangeAsync(fixture.Redis.Port, request, 10);
+        var fromGateway = await Frames.ExchangeAsync(fixture.Port, request, 10);
 
         Assert.Equal("%2\r\n$2\r\nf1\r\n$2\r\nv1\r\n$2\r\nf2\r\n$2\r\nv2\r\n", fromRedis[1]);
         Assert.StartsWith("~3\r\n", fromRedis[2]);
         Assert.Equal("_\r\n", fromRedis[3]);
         Assert.Equal(",1.5\r\n", fromRedis[4]);
-        Assert.Equal(fromRedis.Select(Resp.WithoutId), fromGateway.Select(Resp.WithoutId));
+        Assert.Equal(fromRedis.Select(Frames.WithoutId), fromGateway.Select(Frames.WithoutId));
     }
 
     [Fact]
@@ -136,18 +136,18 @@ public sealed class Resp3Tests(GatewayFixture fixture) : IClassFixture<GatewayFi
             .. RawClient.Encode("QUIT"),
         ];
 
-        var fromRedis = await Resp.ExchangeUntilClosedAsync(fixture.Redis.Port, request, 5);
+        var fromRedis = await Frames.ExchangeUntilClosedAsync(fixture.Redis.Port, request, 5);
         Assert.Equal(
             [
-                Resp.Push(Resp.Bulk("subscribe"), Resp.Bulk(prefix + ":ch"), ":1\r\n"),
-                Resp.Array(Resp.Bulk("message"), Resp.Bulk("x"), Resp.Bulk("y")),
+                Frames.Push(Frames.Bulk("subscribe"), Frames.Bulk(prefix + ":ch"), ":1\r\n"),
+                Frames.Array(Frames.Bulk("message"), Frames.Bulk("x"), Frames.Bulk("y")),
                 "+PONG\r\n",
                 "+OK\r\n",
                 "<closed>",
             ],
             fromRedis.Skip(1));
-        var fromGateway = await Resp.ExchangeUntilClosedAsync(fixture.Port, request, 5);
-        Assert.Equal(fromRedis.Select(Resp.WithoutId), fromGateway.Select(Resp.WithoutId));
+        var fromGateway = await Frames.ExchangeUntilClosedAsync(fixture.Port, request, 5);
+        Assert.Equal(fromRedis.Select(Frames.WithoutId), fromGateway.Select(Frames.WithoutId));
     }
 
     [Fact]
@@ -156,76 +156,11 @@ public sealed class Resp3Tests(GatewayFixture fixture) : IClassFixture<GatewayFi
         var channel = GatewayFixture.Key("resp3-reset");
         await using var client = await fixture.Gateway.ConnectAsync();
         Assert.StartsWith("%7\r\n", await client.CommandAsync("HELLO", "3"));
-        Assert.Equal(Resp.Push(Resp.Bulk("subscribe"), Resp.Bulk(channel), ":1\r\n"), await client.CommandAsync("SUBSCRIBE", channel));
+        Assert.Equal(Frames.Push(Frames.Bulk("subscribe"), Frames.Bulk(channel), ":1\r\n"), await client.CommandAsync("SUBSCRIBE", channel));
         Assert.Equal("+RESET\r\n", await client.CommandAsync("RESET"));
 
         Assert.Equal("$-1\r\n", await client.CommandAsync("GET", GatewayFixture.Key("missing")));
         Assert.Equal(":0\r\n", await fixture.Redis.DirectAsync("PUBLISH", channel, "nobody listens"));
         Assert.True(await client.NothingArrivesWithinAsync(s_quiet));
-    }
-}
-
-file static class Resp
-{
-    public static string Bulk(string value) => $"${Encoding.Latin1.GetByteCount(value)}\r\n{value}\r\n";
-
-    public static string Array(params string[] elements) => $"*{elements.Length}\r\n" + string.Concat(elements);
-
-    public static string Push(params string[] elements) => $">{elements.Length}\r\n" + string.Concat(elements);
-
-    public static string Invalidate(string key) => Push(Bulk("invalidate"), Array(Bulk(key)));
-
-    /// <summary>A HELLO reply with its connection id (which differs per connection) blanked out.</summary>
-    public static string WithoutId(string frame) =>
-        Regex.Replace(frame, @"\$2\r\nid\r\n:[0-9]+\r\n", _ => "$2\r\nid\r\n:<id>\r\n");
-
-    public static async Task<List<string>> ReadFramesAsync(RawClient client, int count, TimeSpan? timeout = null)
-    {
-        var frames = new List<string>();
-        try
-        {
-            while (frames.Count < count)
-            {
-                frames.Add(await client.ReadAsync(timeout ?? TimeSpan.FromSeconds(5)));
-            }
-        }
-        catch (OperationCanceledException)
-        {
-            frames.Add("<timeout>");
-        }
-        catch (EndOfStreamException)
-        {
-            frames.Add("<closed>");
-        }
-        return frames;
-    }
-
-    /// <summary>Sends <paramref name="request"/> on a new connection and returns its first frames; no more may follow.</summary>
-    public static async Task<List<string>> ExchangeAsync(int port, byte[] request, int count)
-    {
-        await using var client = await RawClient.ConnectAsync(port);
-        await client.SendAsync(request);
-        var frames = await ReadFramesAsync(client, count);
-        if (frames.Count == count && !await client.NothingArrivesWithinAsync(TimeSpan.FromMilliseconds(150)))
-        {
-            frames.Add(await client.ReadAsync());
-        }
-        return frames;
-    }
-
-    /// <summary>
-    /// Sends <paramref name="request"/>, which ends with QUIT, and returns its frames followed by
-    /// "&lt;closed&gt;" when the server then closes the connection (or "&lt;open&gt;" if it does not).
-    /// </summary>
-    public static async Task<List<string>> ExchangeUntilClosedAsync(int port, byte[] request, int count)
-    {
-        await using var client = await RawClient.ConnectAsync(port);
-        await client.SendAsync(request);
-        var frames = await ReadFramesAsync(client, count, TimeSpan.FromSeconds(3));
-        if (frames.Count == count)
-        {
-            frames.Add(await client.IsClosedByServerAsync(TimeSpan.FromSeconds(3)) ? "<closed>" : "<open>");
-        }
-        return frames;
     }
 }
