@@ -30,75 +30,60 @@ internal sealed class ReplyWalker
     {
         while (true)
         {
-            if (_bulkLeft > 0)
+            // Walk the current segment as a span and move the reader once: replies of many small
+            // elements (LRANGE, HGETALL) are walked at memory speed.
+            var span = reader.UnreadSpan;
+            var position = 0;
+            while (position < span.Length)
             {
-                var step = Math.Min(_bulkLeft, reader.Remaining);
-                reader.Advance(step);
-                _bulkLeft -= step;
                 if (_bulkLeft > 0)
                 {
+                    var step = (int)Math.Min(_bulkLeft, span.Length - position);
+                    position += step;
+                    _bulkLeft -= step;
+                    if (_bulkLeft > 0)
+                    {
+                        break;
+                    }
+                    if (ElementDone())
+                    {
+                        reader.Advance(position);
+                        return true;
+                    }
+                    continue;
+                }
+                var newline = span[position..].IndexOf((byte)'\n');
+                if (newline < 1)
+                {
+                    break; // the header line goes on in the next segment
+                }
+                _started = true;
+                var done = Header(span[position], span.Slice(position + 1, Math.Max(0, newline - 2)));
+                position += newline + 1;
+                if (done)
+                {
+                    reader.Advance(position);
+                    return true;
+                }
+            }
+            reader.Advance(position);
+            if (reader.End)
+            {
+                return false;
+            }
+            if (_bulkLeft == 0)
+            {
+                var wasStarted = _started;
+                _started = true;
+                if (!TryCrossSegmentHeader(ref reader, out var done))
+                {
+                    _started = wasStarted;
                     return false;
                 }
-                if (ElementDone())
+                if (done)
                 {
                     return true;
                 }
-                continue;
-            }
-
-            var line = reader;
-            if (!reader.TryAdvanceTo((byte)'\n'))
-            {
-                reader = line;
-                return false;
-            }
-            _started = true;
-            line.TryRead(out var type);
-            var numberLength = reader.Consumed - line.Consumed - 2;
-            switch (type)
-            {
-                case (byte)'+' or (byte)'-' or (byte)':' or (byte)'_' or (byte)',' or (byte)'#' or (byte)'(':
-                    if (ElementDone())
-                    {
-                        return true;
-                    }
-                    break;
-                case (byte)'$' or (byte)'!' or (byte)'=':
-                    var length = ReadNumber(line, numberLength);
-                    if (length < 0)
-                    {
-                        if (ElementDone())
-                        {
-                            return true;
-                        }
-                        break;
-                    }
-                    _bulkLeft = length + 2;
-                    break;
-                case (byte)'*' or (byte)'~' or (byte)'>' or (byte)'%' or (byte)'|':
-                    var count = ReadNumber(line, numberLength);
-                    if (type is (byte)'%' or (byte)'|')
-                    {
-                        count *= 2;
-                    }
-                    if (count <= 0)
-                    {
-                        if (type != (byte)'|' && ElementDone())
-                        {
-                            return true;
-                        }
-                        break;
-                    }
-                    if (_depth == MaxDepth)
-                    {
-                        throw new InvalidDataException("RESP reply nested too deeply");
-                    }
-                    _remaining[_depth] = count;
-                    _isAttribute[_depth] = type == (byte)'|';
-                    _depth++;
-                    break;
-                default:
-                    throw new InvalidDataException($"unexpected RESP type byte 0x{type:x2}");
             }
         }
     }
@@ -109,6 +94,66 @@ internal sealed class ReplyWalker
         _depth = 0;
         _bulkLeft = 0;
         _started = false;
+    }
+
+    // A header line that crosses segments (rare): copied out, then handled as one.
+    private bool TryCrossSegmentHeader(ref SequenceReader<byte> reader, out bool done)
+    {
+        done = false;
+        var line = reader;
+        if (!reader.TryAdvanceTo((byte)'\n'))
+        {
+            reader = line;
+            return false;
+        }
+        Span<byte> copy = stackalloc byte[64];
+        var length = reader.Consumed - line.Consumed;
+        if (length < 2 || length > copy.Length)
+        {
+            throw new InvalidDataException("bad RESP header line");
+        }
+        line.UnreadSequence.Slice(0, length).CopyTo(copy);
+        done = Header(copy[0], copy[1..(int)(length - 2)]);
+        return true;
+    }
+
+    // Handles one header line (its type byte and the text after it, without "\r\n"). True when the
+    // frame is complete.
+    private bool Header(byte type, ReadOnlySpan<byte> text)
+    {
+        switch (type)
+        {
+            case (byte)'+' or (byte)'-' or (byte)':' or (byte)'_' or (byte)',' or (byte)'#' or (byte)'(':
+                return ElementDone();
+            case (byte)'$' or (byte)'!' or (byte)'=':
+                var length = ReadNumber(text);
+                if (length < 0)
+                {
+                    return ElementDone();
+                }
+                _bulkLeft = length + 2;
+                return false;
+            case (byte)'*' or (byte)'~' or (byte)'>' or (byte)'%' or (byte)'|':
+                var count = ReadNumber(text);
+                if (type is (byte)'%' or (byte)'|')
+                {
+                    count *= 2;
+                }
+                if (count <= 0)
+                {
+                    return type != (byte)'|' && ElementDone();
+                }
+                if (_depth == MaxDepth)
+                {
+                    throw new InvalidDataException("RESP reply nested too deeply");
+                }
+                _remaining[_depth] = count;
+                _isAttribute[_depth] = type == (byte)'|';
+                _depth++;
+                return false;
+            default:
+                throw new InvalidDataException($"unexpected RESP type byte 0x{type:x2}");
+        }
     }
 
     // One element finished: count it against the open aggregates. True when the frame is complete.
@@ -130,18 +175,6 @@ internal sealed class ReplyWalker
         return true;
     }
 
-    private static long ReadNumber(SequenceReader<byte> reader, long length)
-    {
-        Span<byte> digits = stackalloc byte[24];
-        if (length <= 0 || length > digits.Length)
-        {
-            throw new InvalidDataException("bad RESP length");
-        }
-        reader.UnreadSequence.Slice(0, length).CopyTo(digits);
-        if (!RedisInteger.TryParse(digits[..(int)length], out var value))
-        {
-            throw new InvalidDataException("bad RESP length");
-        }
-        return value;
-    }
+    private static long ReadNumber(ReadOnlySpan<byte> text) =>
+        RedisInteger.TryParse(text, out var value) ? value : throw new InvalidDataException("bad RESP length");
 }
