@@ -20,6 +20,8 @@ internal sealed partial class BackendConnection
     private bool _frameIsReply;
     private ClientSession? _frameTarget;
     private bool _frameEmitted;
+    private byte _frameType;
+    private bool _frameIsConfirmation;
 
     // What a private connection knows of its own state, from the frames it has seen.
     private readonly HashSet<string>[] _subscriptions = [new(), new(), new()];
@@ -47,7 +49,6 @@ internal sealed partial class BackendConnection
                 var result = await input.ReadAsync().ConfigureAwait(false);
                 var buffer = result.Buffer;
                 var consumed = ProcessReplies(buffer);
-                FlushTouched();
                 SendGathered();
                 input.AdvanceTo(consumed, buffer.End);
                 if (_owner is not null)
@@ -77,12 +78,36 @@ internal sealed partial class BackendConnection
     {
         var reader = new SequenceReader<byte>(buffer);
         var runStart = reader.Position;
+        var frameStart = reader.Position;
         ClientSession? runTarget = null;
+        try
+        {
+            return ProcessReplies(buffer, ref reader, ref runStart, ref frameStart, ref runTarget);
+        }
+        catch (InvalidDataException)
+        {
+            // Whole frames before the bad one still reach their clients; the rest become errors.
+            Emit(runTarget, buffer.Slice(runStart, frameStart));
+            throw;
+        }
+        finally
+        {
+            FlushTouched();
+        }
+    }
+
+    private SequencePosition ProcessReplies(
+        ReadOnlySequence<byte> buffer, ref SequenceReader<byte> reader, ref SequencePosition runStart, ref SequencePosition frameStart, ref ClientSession? runTarget)
+    {
         while (!reader.End)
         {
-            if (!_walker.InFrame && !BeginFrame(reader.UnreadSequence))
+            if (!_walker.InFrame)
             {
-                break;
+                frameStart = reader.Position;
+                if (!BeginFrame(reader.UnreadSequence))
+                {
+                    break;
+                }
             }
             if (_frameTarget != runTarget)
             {
@@ -90,7 +115,6 @@ internal sealed partial class BackendConnection
                 runStart = reader.Position;
                 runTarget = _frameTarget;
             }
-            var frameStart = reader.Position; // where this frame (or, when it began in an earlier read, its rest) starts
             var complete = _walker.Advance(ref reader);
             _frameEmitted = true;
             if (!complete)
@@ -98,7 +122,7 @@ internal sealed partial class BackendConnection
                 break;
             }
             _frameEmitted = false;
-            if (_frameIsReply && HeadFrameDone(buffer.Slice(frameStart, reader.Position)) is { } finished)
+            if (_frameIsReply && HeadFrameDone() is { } finished)
             {
                 // The reply bytes must be in the client's output before it learns that they are.
                 Emit(runTarget, buffer.Slice(runStart, reader.Position));
@@ -129,8 +153,14 @@ internal sealed partial class BackendConnection
 
         var isReply = true;
         var type = frame.FirstSpan[0];
+        _frameType = type;
+        _frameIsConfirmation = false;
         if (_monitoring)
         {
+            if (_hasHead && _head.Kind == ReplyKind.Reset && type == (byte)'+' && frame.Length < 8)
+            {
+                return false; // too short yet to tell a monitor line from RESET's answer
+            }
             isReply = _hasHead && _head.Kind == ReplyKind.Reset
                 && (StartsWith(frame, "+RESET\r\n"u8) || (_head.Silent && StartsWith(frame, "+PONG\r\n"u8)));
         }
@@ -149,6 +179,7 @@ internal sealed partial class BackendConnection
                 {
                     return false;
                 }
+                _frameIsConfirmation = true;
                 var channel = PubSubFrame.ReadChannel(frame);
                 if (channel is not null)
                 {
@@ -179,12 +210,14 @@ internal sealed partial class BackendConnection
     private int SubscriptionCount => _subscriptions[0].Count + _subscriptions[1].Count + _subscriptions[2].Count;
 
     // A frame of the head reply is complete. Returns the head when it has now been fully answered.
-    private PendingReply? HeadFrameDone(ReadOnlySequence<byte> frame)
+    // What a frame says is known from its first byte (+OK or -error, a RESP3 map or a RESP2 array)
+    // and from BeginFrame, so a frame that arrived over several reads is judged alike.
+    private PendingReply? HeadFrameDone()
     {
         switch (_head.Kind)
         {
             case ReplyKind.Monitor:
-                _monitoring = StartsWith(frame.Slice(frame.Length - Math.Min(frame.Length, 5)), "+OK\r\n"u8);
+                _monitoring = _frameType == (byte)'+';
                 _headRemaining = 0;
                 break;
             case ReplyKind.Reset:
@@ -198,7 +231,7 @@ internal sealed partial class BackendConnection
                 _headRemaining = 0;
                 break;
             case ReplyKind.Multi:
-                _inTransaction |= StartsWith(frame, "+OK\r\n"u8);
+                _inTransaction |= _frameType == (byte)'+';
                 _headRemaining--;
                 break;
             case ReplyKind.EndTransaction:
@@ -207,11 +240,10 @@ internal sealed partial class BackendConnection
                 break;
             case ReplyKind.Hello:
                 // HELLO answers in the protocol it switched to: a map in RESP3, an array in RESP2.
-                var first = frame.FirstSpan[0];
-                _resp3 = first == (byte)'%' || (first != (byte)'*' && _resp3);
+                _resp3 = _frameType == (byte)'%' || (_frameType != (byte)'*' && _resp3);
                 _headRemaining--;
                 break;
-            case ReplyKind.Subscription when !IsConfirmation(frame):
+            case ReplyKind.Subscription when !_frameIsConfirmation:
                 _headRemaining = 0; // an error (or +QUEUED) answers the whole command
                 break;
             default:
@@ -231,9 +263,6 @@ internal sealed partial class BackendConnection
         _head = default;
         return done;
     }
-
-    private static bool IsConfirmation(ReadOnlySequence<byte> frame) =>
-        PubSubFrame.TryClassify(frame, out var kind, out _, out _) && kind == PubSubFrameKind.Confirmation;
 
     private static bool StartsWith(ReadOnlySequence<byte> data, ReadOnlySpan<byte> prefix)
     {

@@ -7,12 +7,13 @@ namespace SharpGears.Runtime.Protocol;
 /// </summary>
 internal sealed class ReplyWalker
 {
-    private const int MaxDepth = 128;
+    // Redis nests Lua replies thousands deep; past this the backend is taken to be talking nonsense.
+    private const int MaxDepth = 1 << 16;
 
     // Elements still expected at each open aggregate; an attribute level is marked, because the value
-    // it annotates follows it and it does not count as an element of its parent.
-    private readonly long[] _remaining = new long[MaxDepth];
-    private readonly bool[] _isAttribute = new bool[MaxDepth];
+    // it annotates follows it and it does not count as an element of its parent. Grown as needed.
+    private long[] _remaining = new long[16];
+    private bool[] _isAttribute = new bool[16];
     private int _depth;
     private long _bulkLeft;
     private bool _started;
@@ -96,7 +97,8 @@ internal sealed class ReplyWalker
         _started = false;
     }
 
-    // A header line that crosses segments (rare): copied out, then handled as one.
+    // A header line that starts a segment or crosses into the next one. Lines of text (+, -, ...)
+    // may be of any length and only need skipping; a length header is short and is copied out.
     private bool TryCrossSegmentHeader(ref SequenceReader<byte> reader, out bool done)
     {
         done = false;
@@ -106,11 +108,17 @@ internal sealed class ReplyWalker
             reader = line;
             return false;
         }
-        Span<byte> copy = stackalloc byte[64];
         var length = reader.Consumed - line.Consumed;
-        if (length < 2 || length > copy.Length)
+        line.TryPeek(out var type);
+        if (type is not ((byte)'$' or (byte)'!' or (byte)'=' or (byte)'*' or (byte)'~' or (byte)'>' or (byte)'%' or (byte)'|'))
         {
-            throw new InvalidDataException("bad RESP header line");
+            done = Header(type, default);
+            return true;
+        }
+        Span<byte> copy = stackalloc byte[32];
+        if (length < 3 || length > copy.Length)
+        {
+            throw new InvalidDataException("bad RESP length header");
         }
         line.UnreadSequence.Slice(0, length).CopyTo(copy);
         done = Header(copy[0], copy[1..(int)(length - 2)]);
@@ -143,9 +151,14 @@ internal sealed class ReplyWalker
                 {
                     return type != (byte)'|' && ElementDone();
                 }
-                if (_depth == MaxDepth)
+                if (_depth == _remaining.Length)
                 {
-                    throw new InvalidDataException("RESP reply nested too deeply");
+                    if (_depth == MaxDepth)
+                    {
+                        throw new InvalidDataException("RESP reply nested too deeply");
+                    }
+                    Array.Resize(ref _remaining, _depth * 2);
+                    Array.Resize(ref _isAttribute, _depth * 2);
                 }
                 _remaining[_depth] = count;
                 _isAttribute[_depth] = type == (byte)'|';
