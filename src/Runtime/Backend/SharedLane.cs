@@ -3,33 +3,49 @@ using Microsoft.Extensions.Logging;
 namespace SharpGears.Runtime.Backend;
 
 /// <summary>
-/// One shared backend connection, kept open: when it is lost it is reconnected in the background,
-/// and meanwhile <see cref="Connection"/> is null so that clients get an error at once, never a hang.
+/// One shared backend connection, kept open: when it is lost it is reconnected in the background
+/// (at once, then backing off), and a request that finds it down waits briefly for that attempt, so an
+/// idle connection closed by Redis' own <c>timeout</c> costs nobody an error. While the backend stays
+/// unreachable, requests get an error at once, never a hang.
 /// </summary>
 internal sealed partial class SharedLane(BackendTarget target, ILogger logger) : IAsyncDisposable
 {
     private static readonly TimeSpan s_maxBackoff = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan s_maxWait = TimeSpan.FromMilliseconds(250);
     private readonly CancellationTokenSource _stopping = new();
     private BackendConnection? _connection;
     private int _reconnecting;
 
-    /// <summary>The live connection, or null while the backend is unreachable.</summary>
-    public BackendConnection? Connection
-    {
-        get
-        {
-            var connection = Volatile.Read(ref _connection);
-            if (connection is { IsFailed: false })
-            {
-                return connection;
-            }
-            Reconnect();
-            return null;
-        }
-    }
+    // Completed (and replaced) after every reconnection attempt, with the connection or null.
+    private TaskCompletionSource<BackendConnection?> _attempted = NewAttempt();
 
     /// <summary>The most recent reason the backend could not be reached.</summary>
     public string? LastError { get; private set; }
+
+    /// <summary>The live connection; null, after at most one reconnection attempt, while the backend is unreachable.</summary>
+    public ValueTask<BackendConnection?> GetConnectionAsync()
+    {
+        var connection = Volatile.Read(ref _connection);
+        if (connection is { IsFailed: false })
+        {
+            return ValueTask.FromResult<BackendConnection?>(connection);
+        }
+        var attempt = Volatile.Read(ref _attempted).Task;
+        Reconnect();
+        return new ValueTask<BackendConnection?>(WaitAsync(attempt));
+
+        static async Task<BackendConnection?> WaitAsync(Task<BackendConnection?> attempt)
+        {
+            try
+            {
+                return await attempt.WaitAsync(s_maxWait);
+            }
+            catch (TimeoutException)
+            {
+                return null;
+            }
+        }
+    }
 
     /// <summary>Connects for the first time; false (and reconnecting in the background) if it cannot.</summary>
     public async Task<bool> StartAsync(CancellationToken cancellationToken)
@@ -47,8 +63,22 @@ internal sealed partial class SharedLane(BackendTarget target, ILogger logger) :
         }
     }
 
+    /// <summary>
+    /// Closes the connection and opens a new one: a connection keeps the rights it had when it was
+    /// opened, even after the backend starts requiring a password.
+    /// </summary>
+    public async Task RecycleAsync()
+    {
+        if (Interlocked.Exchange(ref _connection, null) is { } old)
+        {
+            await old.DisposeAsync();
+        }
+        Reconnect();
+    }
+
     private void OnFailed(BackendConnection connection)
     {
+        _ = connection.DisposeAsync(); // its socket; it is never used again
         if (!_stopping.IsCancellationRequested)
         {
             Reconnect();
@@ -65,15 +95,16 @@ internal sealed partial class SharedLane(BackendTarget target, ILogger logger) :
 
     private async Task ReconnectLoopAsync()
     {
-        var delay = TimeSpan.FromMilliseconds(50);
+        var delay = TimeSpan.Zero;
         try
         {
             while (!_stopping.IsCancellationRequested)
             {
                 await Task.Delay(delay, _stopping.Token);
+                BackendConnection? connection = null;
                 try
                 {
-                    var connection = await BackendConnection.ConnectAsync(target, null, logger, OnFailed, _stopping.Token);
+                    connection = await BackendConnection.ConnectAsync(target, null, logger, OnFailed, _stopping.Token);
                     Volatile.Write(ref _connection, connection);
                     LogReconnected(logger, target.ToString());
                     return;
@@ -81,7 +112,11 @@ internal sealed partial class SharedLane(BackendTarget target, ILogger logger) :
                 catch (Exception e) when (e is not OperationCanceledException)
                 {
                     LastError = e.Message;
-                    delay = TimeSpan.FromTicks(Math.Min(s_maxBackoff.Ticks, delay.Ticks * 2));
+                    delay = TimeSpan.FromTicks(Math.Clamp(delay.Ticks * 2, TimeSpan.FromMilliseconds(50).Ticks, s_maxBackoff.Ticks));
+                }
+                finally
+                {
+                    Interlocked.Exchange(ref _attempted, NewAttempt()).TrySetResult(connection);
                 }
             }
         }
@@ -94,6 +129,8 @@ internal sealed partial class SharedLane(BackendTarget target, ILogger logger) :
         }
     }
 
+    private static TaskCompletionSource<BackendConnection?> NewAttempt() => new(TaskCreationOptions.RunContinuationsAsynchronously);
+
     public async ValueTask DisposeAsync()
     {
         await _stopping.CancelAsync();
@@ -101,8 +138,9 @@ internal sealed partial class SharedLane(BackendTarget target, ILogger logger) :
         {
             await connection.DisposeAsync();
         }
+        _attempted.TrySetResult(null);
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Reconnected to the backend Redis at {Target}")]
+    [LoggerMessage(Level = LogLevel.Information, Message = "Connected to the backend Redis at {Target}")]
     private static partial void LogReconnected(ILogger logger, string target);
 }

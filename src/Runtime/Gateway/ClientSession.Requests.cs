@@ -180,6 +180,14 @@ internal sealed partial class ClientSession
                 await SendAsync(request, replies);
                 return;
 
+            case CommandKind.Admin:
+                // CONFIG SET requirepass or an ACL change may make the backend require AUTH: the
+                // gateway looks before this client sends anything else.
+                await SendAsync(request, replies);
+                await DrainAsync();
+                await _server.CheckAuthenticationAsync();
+                return;
+
             case CommandKind.Quit:
                 await DrainAsync();
                 if (replies > 0)
@@ -314,7 +322,7 @@ internal sealed partial class ClientSession
 
     private async ValueTask SendAsync(ReadOnlySequence<byte> request, PendingReply expected)
     {
-        var connection = _private ?? _lane.Connection;
+        var connection = _private ?? await _lane.GetConnectionAsync();
         if (expected.Count != 0)
         {
             Interlocked.Increment(ref _outstanding);

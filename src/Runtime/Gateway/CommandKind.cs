@@ -30,6 +30,9 @@ internal enum CommandKind : byte
     /// <summary>EXEC or DISCARD: ends a transaction (plain when the client has none to end).</summary>
     EndTransaction,
 
+    /// <summary>CONFIG or ACL: plain, but it may change who must authenticate.</summary>
+    Admin,
+
     /// <summary>QUIT: answered by the gateway, which then closes the connection.</summary>
     Quit,
 

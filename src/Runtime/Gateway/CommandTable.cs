@@ -41,6 +41,8 @@ internal static class CommandTable
         ["wait"] = CommandKind.Pinning,
         ["waitaof"] = CommandKind.Pinning,
         ["client"] = CommandKind.Client,
+        ["config"] = CommandKind.Admin,
+        ["acl"] = CommandKind.Admin,
         ["subscribe"] = CommandKind.Subscription,
         ["psubscribe"] = CommandKind.Subscription,
         ["ssubscribe"] = CommandKind.Subscription,

@@ -26,6 +26,7 @@ internal sealed partial class GatewayServer(
     private IConnectionListener? _listener;
     private SharedLane[] _lanes = [];
     private Task _accepting = Task.CompletedTask;
+    private Task _watchingAuthentication = Task.CompletedTask;
     private int _nextLane;
 
     public SharpGearsOptions Options { get; } = options.Value;
@@ -38,11 +39,69 @@ internal sealed partial class GatewayServer(
     public EndPoint? EndPoint => _listener?.EndPoint;
 
     /// <summary>
-    /// True when the backend requires AUTH: then anonymous shared connections serve nobody, and Redis
-    /// would close one over the limits it sets for unauthenticated requests, failing every client on
-    /// it. Each client gets its own connection instead and authenticates it itself.
+    /// True when the backend requires AUTH: then each client gets its own backend connection and
+    /// authenticates it itself. A shared connection keeps the rights it had when it was opened, so
+    /// one opened before the backend required a password would let anonymous clients in; and Redis
+    /// closes an unauthenticated connection over its request limits, failing every client on it.
+    /// Checked at start, every second, and after every CONFIG or ACL command through the gateway.
     /// </summary>
-    public bool ClientsNeedOwnConnection { get; private set; }
+    public bool ClientsNeedOwnConnection => Volatile.Read(ref _clientsNeedOwnConnection);
+
+    private bool _clientsNeedOwnConnection;
+    private readonly SemaphoreSlim _authCheck = new(1, 1);
+    private static readonly TimeSpan s_authCheckInterval = TimeSpan.FromSeconds(1);
+
+    /// <summary>Asks the backend, on an anonymous connection, whether it requires AUTH now.</summary>
+    public async Task CheckAuthenticationAsync()
+    {
+        await _authCheck.WaitAsync();
+        try
+        {
+            var reply = await BackendProbe.PingAsync(Target.EndPoint, _stopping.Token);
+            if (reply is null)
+            {
+                return; // unreachable: nothing learned
+            }
+            var required = reply.StartsWith("-NOAUTH", StringComparison.Ordinal);
+            if (required == ClientsNeedOwnConnection)
+            {
+                return;
+            }
+            Volatile.Write(ref _clientsNeedOwnConnection, required);
+            LogAuthenticationChanged(_logger, required
+                ? "requires AUTH: each client gets a backend connection of its own"
+                : "no longer requires AUTH: clients share backend connections again");
+            if (required)
+            {
+                foreach (var lane in _lanes)
+                {
+                    await lane.RecycleAsync();
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+        finally
+        {
+            _authCheck.Release();
+        }
+    }
+
+    private async Task WatchAuthenticationAsync()
+    {
+        using var timer = new PeriodicTimer(s_authCheckInterval);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(_stopping.Token))
+            {
+                await CheckAuthenticationAsync();
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
 
     /// <summary>The number of connected clients.</summary>
     public int ClientCount => _sessions.Count;
@@ -60,7 +119,8 @@ internal sealed partial class GatewayServer(
             LogBackendUnreachable(_logger, Target.ToString(), lanes[0].LastError ?? "?");
         }
         _lanes = lanes;
-        ClientsNeedOwnConnection = (await BackendProbe.PingAsync(Target.EndPoint, cancellationToken))?.StartsWith("-NOAUTH", StringComparison.Ordinal) == true;
+        await CheckAuthenticationAsync();
+        _watchingAuthentication = WatchAuthenticationAsync();
 
         var transport = new SocketTransportFactory(Microsoft.Extensions.Options.Options.Create(new SocketTransportOptions
         {
@@ -145,6 +205,7 @@ internal sealed partial class GatewayServer(
             await _listener.UnbindAsync(cancellationToken);
         }
         await _accepting;
+        await _watchingAuthentication;
         foreach (var session in _sessions.Keys)
         {
             session.Abort();
@@ -170,6 +231,9 @@ internal sealed partial class GatewayServer(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "The backend Redis at {Backend} is not reachable yet ({Reason}); clients get errors until it is, and the gateway keeps trying")]
     private static partial void LogBackendUnreachable(ILogger logger, string backend, string reason);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "The backend Redis {Change}")]
+    private static partial void LogAuthenticationChanged(ILogger logger, string change);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Client session {Client} failed")]
     private static partial void LogSessionFailed(ILogger logger, Exception exception, string client);
