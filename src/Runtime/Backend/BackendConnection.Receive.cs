@@ -21,6 +21,7 @@ internal sealed partial class BackendConnection
     private ClientSession? _frameTarget;
     private bool _frameEmitted;
     private byte _frameType;
+    private bool _loggedUnexpectedFrame;
     private bool _frameIsConfirmation;
 
     // What a private connection knows of its own state, from the frames it has seen.
@@ -195,7 +196,11 @@ internal sealed partial class BackendConnection
         if (isReply && !_hasHead)
         {
             // A reply nobody asked for: only a private connection's owner can make sense of it.
-            LogUnexpectedFrame(_logger, _owner is null ? "shared" : "private");
+            if (!_loggedUnexpectedFrame)
+            {
+                _loggedUnexpectedFrame = true;
+                LogUnexpectedFrame(_logger, _owner is null ? "shared" : "private");
+            }
             isReply = false;
             if (_owner is null)
             {
@@ -317,7 +322,7 @@ internal sealed partial class BackendConnection
             InvalidDataException => "protocol error: " + reason.Message,
             _ => reason.Message,
         };
-        if (orphans.Length > 0 || (_owner is null && !Volatile.Read(ref _closing)))
+        if (!Volatile.Read(ref _closing))
         {
             LogConnectionLost(_logger, _owner is null ? "shared" : "private", orphans.Length, why);
         }
@@ -327,6 +332,11 @@ internal sealed partial class BackendConnection
             var orphan = orphans[i];
             if (orphan.Target is not { } target)
             {
+                continue;
+            }
+            if (orphan.Silent)
+            {
+                target.OnRepliesDelivered();
                 continue;
             }
             if (i == 0 && _hasHead && _frameEmitted && _frameIsReply)

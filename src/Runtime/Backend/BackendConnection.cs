@@ -38,9 +38,10 @@ internal sealed partial class BackendConnection : IAsyncDisposable
     private TaskCompletionSource? _roomWaiter;
     private const int InitialBufferSize = 64 * 1024;
 
-    // A private connection's writer waits while this much is gathered and unsent (a large request
-    // streamed faster than the backend takes it), so the gateway never holds a copy of it.
-    private const int BackpressureThreshold = 1024 * 1024;
+    // A writer waits while this much is gathered and unsent: a large request streamed faster than the
+    // backend takes it (private), or clients flooding a backend that is busy (shared). The backend's
+    // pace then reaches the clients through TCP, as it would without the gateway.
+    private int BackpressureThreshold => _owner is null ? 4 * 1024 * 1024 : 1024 * 1024;
     private readonly ClientSession? _owner;
     private readonly ILogger _logger;
     private readonly Action<BackendConnection>? _onFailed;
@@ -118,7 +119,7 @@ internal sealed partial class BackendConnection : IAsyncDisposable
             if (_sending || (_owner is null && awaitingReplies))
             {
                 Append(request);
-                if (_sending && _owner is not null && _fillCount > BackpressureThreshold)
+                if (_fillCount > BackpressureThreshold)
                 {
                     _roomWaiter ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
                     return WaitForRoomAsync(_roomWaiter.Task);

@@ -177,15 +177,18 @@ internal sealed partial class EmbeddedRedisServer(string executable, string data
         }
         try
         {
+            // Redis rewrites its process title, but it works in its `dir`: ours.
             var process = Process.GetProcessById(pid);
-            var commandLine = File.ReadAllText($"/proc/{pid}/cmdline");
-            if (commandLine.Contains("redis-server", StringComparison.Ordinal) && commandLine.Contains(_directory, StringComparison.Ordinal))
+            var executable = File.ResolveLinkTarget($"/proc/{pid}/exe", returnFinalTarget: false)?.FullName ?? "";
+            var directory = File.ResolveLinkTarget($"/proc/{pid}/cwd", returnFinalTarget: false)?.FullName ?? "";
+            if (Path.GetFileName(executable).StartsWith("redis", StringComparison.Ordinal)
+                && Path.TrimEndingDirectorySeparator(directory) == Path.TrimEndingDirectorySeparator(_directory))
             {
                 LogLeftover(logger, pid);
                 await TerminateAsync(pid, process);
             }
         }
-        catch (Exception e) when (e is ArgumentException or IOException or InvalidOperationException)
+        catch (Exception e) when (e is ArgumentException or IOException or InvalidOperationException or UnauthorizedAccessException)
         {
             // Not running any more.
         }

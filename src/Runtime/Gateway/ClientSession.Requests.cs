@@ -18,6 +18,9 @@ internal sealed partial class ClientSession
     private bool _streaming;
     private bool _discarding;
 
+    // How far the parser has walked into an incomplete request that waits for more input.
+    private long _walked;
+
     // How many reply entries the request being streamed has queued (0 or 1).
     private int _streamedReplies;
 
@@ -27,8 +30,10 @@ internal sealed partial class ClientSession
     /// </summary>
     private async ValueTask<SequencePosition> ProcessAsync(ReadOnlySequence<byte> buffer)
     {
-        if (_private is null && _server.ClientsNeedOwnConnection)
+        if (_private is null && (_server.ClientsNeedOwnConnection || OutputCongested))
         {
+            // A client that does not read its replies moves to a connection of its own, where the
+            // backend waits for it instead of the gateway holding its replies.
             await EnsurePinnedAsync();
         }
         var position = buffer.Start;
@@ -74,7 +79,10 @@ internal sealed partial class ClientSession
         while (!_closing)
         {
             var rest = buffer.Slice(position);
-            var (status, end) = Parse(rest, resume: false);
+            // An incomplete request is walked on from where the last read left it, never again from
+            // its start (a request trickled in small pieces would cost quadratic time).
+            var (status, end) = _walked > 0 ? Parse(rest.Slice(_walked), resume: true) : Parse(rest, resume: false);
+            _walked = 0;
             switch (status)
             {
                 case RequestStatus.Empty:
@@ -113,6 +121,7 @@ internal sealed partial class ClientSession
                     await SendAsync(buffer.Slice(batchStart, position), batchReplies);
                     if (rest.Length < _server.Options.StreamThreshold || !_parser.NameKnown)
                     {
+                        _walked = _parser.InProgress ? rest.Slice(0, end).Length : 0;
                         return position;
                     }
                     if (CommandTable.Classify(_parser.Name) is not (CommandKind.Gears or CommandKind.Quit))
@@ -121,6 +130,7 @@ internal sealed partial class ClientSession
                     }
                     if (rest.Length < MaxLocalRequest)
                     {
+                        _walked = rest.Slice(0, end).Length;
                         return position; // answered here: buffered whole
                     }
                     await DrainAsync();
@@ -154,9 +164,9 @@ internal sealed partial class ClientSession
             return request.End;
         }
         _streaming = true;
-        var replies = NextReplyCount();
-        _streamedReplies = replies == 0 ? 0 : 1;
-        await SendAsync(request.Slice(0, end), replies);
+        var expected = ExpectedReplies(CommandTable.Classify(_parser.Name), NextReplyCount());
+        _streamedReplies = expected.Count == 0 ? 0 : 1;
+        await SendAsync(request.Slice(0, end), expected);
         return end;
     }
 
@@ -180,12 +190,17 @@ internal sealed partial class ClientSession
                 await SendAsync(request, replies);
                 return;
 
+            case CommandKind.Admin when ChangesAuthentication(_parser.InlineArguments ?? RequestArguments.Read(request)):
+                // CONFIG SET requirepass or an ACL change may make the backend require AUTH.
+                await _server.AuthenticationMayChangeAsync(async () =>
+                {
+                    await SendAsync(request, replies);
+                    await DrainAsync();
+                });
+                return;
+
             case CommandKind.Admin:
-                // CONFIG SET requirepass or an ACL change may make the backend require AUTH: the
-                // gateway looks before this client sends anything else.
                 await SendAsync(request, replies);
-                await DrainAsync();
-                await _server.CheckAuthenticationAsync();
                 return;
 
             case CommandKind.Quit:
@@ -218,30 +233,18 @@ internal sealed partial class ClientSession
             }
             return;
         }
-        if (_private!.IsMonitoring && kind != CommandKind.Reset)
-        {
-            replies = 0; // a monitor stream has no room for replies we could tell apart
-        }
-        var expected = kind switch
-        {
-            CommandKind.Subscription => SubscriptionReplies(replies),
-            CommandKind.Monitor => new PendingReply(this, ReplyKind.Monitor, replies),
-            // Redis clears CLIENT REPLY OFF before answering RESET, but a SKIP still silences it.
-            CommandKind.Reset when skipped => new PendingReply(null, ReplyKind.Reset, 0),
-            CommandKind.Reset => new PendingReply(this, ReplyKind.Reset, 1),
-            CommandKind.Hello => new PendingReply(this, ReplyKind.Hello, replies),
-            CommandKind.Multi => new PendingReply(this, ReplyKind.Multi, replies),
-            CommandKind.EndTransaction => new PendingReply(this, ReplyKind.EndTransaction, replies),
-            _ => new PendingReply(this, ReplyKind.Replies, replies),
-        };
+        var expected = kind == CommandKind.Reset && skipped
+            ? new PendingReply(null, ReplyKind.Reset, 0) // Redis clears CLIENT REPLY OFF before answering RESET, but a SKIP still silences it
+            : ExpectedReplies(kind, replies);
         if (kind == CommandKind.Client && ClientReplyMode(request) is { } mode)
         {
             // Redis queues CLIENT REPLY inside MULTI and refuses it in RESP2 subscribed mode; the
             // connection knows which, once the replies before this one are in.
             await DrainAsync();
-            if (_private.RunsClientReply)
+            if (_private!.RunsClientReply)
             {
-                expected = expected with { Count = ApplyClientReply(mode, expected.Count) };
+                var count = ApplyClientReply(mode, expected.Count);
+                expected = expected with { Count = _private.IsMonitoring ? 0 : count };
             }
         }
         await SendAsync(request, expected);
@@ -260,6 +263,38 @@ internal sealed partial class ClientSession
                 _suppression = ReplySuppression.None;
             }
         }
+    }
+
+    // CONFIG SET, or an ACL subcommand that is not only a question.
+    private static bool ChangesAuthentication(List<byte[]> arguments)
+    {
+        if (arguments.Count < 2)
+        {
+            return false;
+        }
+        var subcommand = Encoding.ASCII.GetString(arguments[1]).ToUpperInvariant();
+        return Ascii.EqualsIgnoreCase(arguments[0], "config"u8)
+            ? subcommand == "SET"
+            : subcommand is not ("WHOAMI" or "LIST" or "USERS" or "GETUSER" or "CAT" or "LOG" or "GENPASS" or "DRYRUN" or "HELP");
+    }
+
+    // What answers a command of this kind on the client's own connection.
+    private PendingReply ExpectedReplies(CommandKind kind, int replies)
+    {
+        if (_private is { IsMonitoring: true } && kind != CommandKind.Reset)
+        {
+            replies = 0; // a monitor stream has no room for replies we could tell apart
+        }
+        return kind switch
+        {
+            CommandKind.Subscription => SubscriptionReplies(replies),
+            CommandKind.Monitor => new PendingReply(this, ReplyKind.Monitor, replies),
+            CommandKind.Reset => new PendingReply(this, ReplyKind.Reset, 1),
+            CommandKind.Hello => new PendingReply(this, ReplyKind.Hello, replies),
+            CommandKind.Multi => new PendingReply(this, ReplyKind.Multi, replies),
+            CommandKind.EndTransaction => new PendingReply(this, ReplyKind.EndTransaction, replies),
+            _ => new PendingReply(this, ReplyKind.Replies, replies),
+        };
     }
 
     private PendingReply SubscriptionReplies(int replies)
@@ -359,20 +394,37 @@ internal sealed partial class ClientSession
         }
     }
 
-    /// <summary>Waits until every reply expected so far, but the last <paramref name="leave"/> entries, has been written to the client.</summary>
-    private Task DrainAsync(int leave = 0)
+    /// <summary>
+    /// Waits until every reply expected so far, but the last <paramref name="leave"/> entries, has been
+    /// written to the client. Meanwhile this client's input is not read, so its private connection
+    /// stops waiting for it to read its output (else a client that writes before it reads would hang).
+    /// </summary>
+    private async Task DrainAsync(int leave = 0)
     {
         if (Volatile.Read(ref _outstanding) <= leave)
         {
-            return Task.CompletedTask;
+            return;
         }
         var waiter = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         Volatile.Write(ref _drainedAt, leave);
-        Volatile.Write(ref _drained, waiter);
+        Interlocked.Exchange(ref _drained, waiter); // a full fence: OnRepliesDelivered sees it, or we see its count
         if (Volatile.Read(ref _outstanding) <= leave)
         {
             waiter.TrySetResult();
         }
-        return waiter.Task;
+        else if (Volatile.Read(ref _closing))
+        {
+            waiter.TrySetCanceled(); // the client left before the waiter was there to cancel
+        }
+        Volatile.Write(ref _draining, true);
+        Interlocked.Exchange(ref _backPressureRelease, null)?.TrySetResult();
+        try
+        {
+            await waiter.Task;
+        }
+        finally
+        {
+            Volatile.Write(ref _draining, false);
+        }
     }
 }

@@ -79,7 +79,7 @@ internal sealed partial class ClientSession
 
     private void OnConnectionClosed()
     {
-        _closing = true;
+        Volatile.Write(ref _closing, true);
         Interlocked.Exchange(ref _drained, null)?.TrySetCanceled();
         _input.CancelPendingRead();
     }
@@ -191,8 +191,36 @@ internal sealed partial class ClientSession
 
     private void WriteLocalError(string message) => WriteLocal(output => RespWriter.WriteError(output, message));
 
-    /// <summary>Completes when the client has taken what was written (Kestrel's pause threshold).</summary>
-    public Task OutputDrained => Volatile.Read(ref _congestion) ?? Task.CompletedTask;
+    /// <summary>
+    /// Completes when the client has taken what was written (Kestrel's pause threshold), or when the
+    /// session stops reading input to wait for replies (see DrainAsync).
+    /// </summary>
+    public Task OutputDrained
+    {
+        get
+        {
+            if (Volatile.Read(ref _congestion) is not { IsCompleted: false } congestion || Volatile.Read(ref _draining))
+            {
+                return Task.CompletedTask;
+            }
+            var release = Volatile.Read(ref _backPressureRelease);
+            if (release is null)
+            {
+                var fresh = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                release = Interlocked.CompareExchange(ref _backPressureRelease, fresh, null) ?? fresh;
+                if (Volatile.Read(ref _draining))
+                {
+                    release.TrySetResult();
+                }
+            }
+            return Task.WhenAny(congestion, release.Task);
+        }
+    }
+
+    private bool OutputCongested => Volatile.Read(ref _congestion) is { IsCompleted: false };
+
+    private bool _draining;
+    private TaskCompletionSource? _backPressureRelease;
 
     // Nothing here ever waits for the client: a backend connection that other clients share must not
     // stall on one slow reader. While a flush is held back by the client, later writes only append

@@ -45,9 +45,30 @@ internal sealed partial class GatewayServer(
     /// closes an unauthenticated connection over its request limits, failing every client on it.
     /// Checked at start, every second, and after every CONFIG or ACL command through the gateway.
     /// </summary>
-    public bool ClientsNeedOwnConnection => Volatile.Read(ref _clientsNeedOwnConnection);
+    public bool ClientsNeedOwnConnection =>
+        Volatile.Read(ref _clientsNeedOwnConnection) || Volatile.Read(ref _authenticationChanges) > 0;
 
     private bool _clientsNeedOwnConnection;
+    private int _authenticationChanges;
+
+    /// <summary>
+    /// Runs <paramref name="change"/> (a CONFIG SET or ACL change sent on by a client), then checks
+    /// again whether the backend requires AUTH. Until then, clients are treated as if it does, so that
+    /// none that arrives meanwhile is given a shared connection logged in before the change.
+    /// </summary>
+    public async Task AuthenticationMayChangeAsync(Func<Task> change)
+    {
+        Interlocked.Increment(ref _authenticationChanges);
+        try
+        {
+            await change();
+            await CheckAuthenticationAsync();
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _authenticationChanges);
+        }
+    }
     private readonly SemaphoreSlim _authCheck = new(1, 1);
     private static readonly TimeSpan s_authCheckInterval = TimeSpan.FromSeconds(1);
 
@@ -63,7 +84,7 @@ internal sealed partial class GatewayServer(
                 return; // unreachable: nothing learned
             }
             var required = reply.StartsWith("-NOAUTH", StringComparison.Ordinal);
-            if (required == ClientsNeedOwnConnection)
+            if (required == Volatile.Read(ref _clientsNeedOwnConnection))
             {
                 return;
             }
