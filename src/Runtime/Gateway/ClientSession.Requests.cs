@@ -203,6 +203,12 @@ internal sealed partial class ClientSession
                 await SendAsync(request, replies);
                 return;
 
+            case CommandKind.Quit when _private is { IsMonitoring: true }:
+                // A monitor stream mixes replies with monitor lines: only Redis can answer in order.
+                // It answers, closes, and the client is closed after everything before it.
+                await SendAsync(request, new PendingReply(this, ReplyKind.Replies, 0));
+                return;
+
             case CommandKind.Quit:
                 await DrainAsync();
                 if (replies > 0)
