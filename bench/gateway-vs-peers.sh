@@ -39,7 +39,8 @@ nutcracker -c "$work/nutcracker.yml" -a 127.0.0.1 -s "$nut_stats" -p "$work/nutc
 dotnet src/Runtime/bin/Release/net10.0/SharpGears.Runtime.dll --port "$gw_port" --backend "redis://127.0.0.1:$redis_port" \
   --data-dir "$work/data" --log-level Warning >"$work/gateway.log" 2>&1 & pids+=($!)
 wait_ping "$redis_port"; wait_ping "$nut_port"; wait_ping "$gw_port"
-redis-benchmark -p "$gw_port" -t get,set -n 20000 -q >/dev/null 2>&1   # warm up the JIT
+redis-benchmark -p "$gw_port" -t get,set -c 50 -n 100000 -q >/dev/null 2>&1   # warm up the JIT (tiered compilation)
+redis-benchmark -p "$gw_port" -t get,set -c 50 -n 100000 -P 16 -q >/dev/null 2>&1
 
 declare -A results
 for round in $(seq "$rounds"); do
