@@ -158,9 +158,9 @@ internal sealed partial class BackendConnection
         _frameIsConfirmation = false;
         if (_monitoring)
         {
-            if (_hasHead && _head.Kind == ReplyKind.Reset && type == (byte)'+' && frame.Length < 8)
+            if (_hasHead && _head.Kind == ReplyKind.Reset && type == (byte)'+' && frame.PositionOf((byte)'\n') is null)
             {
-                return false; // too short yet to tell a monitor line from RESET's answer
+                return false; // its first line is not all here: cannot yet tell a monitor line from RESET's answer
             }
             isReply = _hasHead && _head.Kind == ReplyKind.Reset
                 && (StartsWith(frame, "+RESET\r\n"u8) || (_head.Silent && StartsWith(frame, "+PONG\r\n"u8)));
@@ -260,9 +260,16 @@ internal sealed partial class BackendConnection
             return null;
         }
         var done = _head;
+        bool retired;
         lock (_pending)
         {
             _pending.Dequeue();
+            retired = _retiring && _pending.Count == 0;
+        }
+        if (retired)
+        {
+            Volatile.Write(ref _closing, true);
+            Shutdown(); // what is already read is still handled; then the loop ends
         }
         _hasHead = false;
         _head = default;
@@ -314,10 +321,13 @@ internal sealed partial class BackendConnection
             Volatile.Write(ref _failed, true);
             orphans = [.. _pending];
             _pending.Clear();
+            _roomWaiter?.TrySetResult(); // writers waiting for room learn of the failure
+            _roomWaiter = null;
         }
         Shutdown();
         var why = reason switch
         {
+            _ when Volatile.Read(ref _closing) => "closed by SharpGears",
             null => "closed by the backend",
             InvalidDataException => "protocol error: " + reason.Message,
             _ => reason.Message,

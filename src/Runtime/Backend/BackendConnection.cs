@@ -48,6 +48,7 @@ internal sealed partial class BackendConnection : IAsyncDisposable
     private Task _receiving = Task.CompletedTask;
     private bool _failed;
     private bool _closing;
+    private bool _retiring;
 
     private BackendConnection(Socket socket, ClientSession? owner, ILogger logger, Action<BackendConnection>? onFailed)
     {
@@ -106,7 +107,7 @@ internal sealed partial class BackendConnection : IAsyncDisposable
     {
         lock (_pending)
         {
-            if (_failed)
+            if (_failed || _retiring)
             {
                 return ValueTask.FromResult(false);
             }
@@ -253,6 +254,24 @@ internal sealed partial class BackendConnection : IAsyncDisposable
         catch (Exception e) when (e is SocketException or ObjectDisposedException)
         {
         }
+    }
+
+    /// <summary>
+    /// Takes no more requests (SendAsync answers false) and closes once every reply already expected
+    /// has arrived, so that nothing sent on it is reported failed after Redis ran it.
+    /// </summary>
+    public void Retire()
+    {
+        lock (_pending)
+        {
+            _retiring = true;
+            if (_pending.Count > 0 || _sending)
+            {
+                return; // the receive loop closes it after the last reply
+            }
+        }
+        Volatile.Write(ref _closing, true);
+        Shutdown();
     }
 
     /// <summary>Closes the connection; whatever was pending gets error replies.</summary>

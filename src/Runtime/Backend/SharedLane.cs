@@ -64,22 +64,21 @@ internal sealed partial class SharedLane(BackendTarget target, ILogger logger) :
     }
 
     /// <summary>
-    /// Closes the connection and opens a new one: a connection keeps the rights it had when it was
-    /// opened, even after the backend starts requiring a password.
+    /// Replaces the connection with a new one: a connection keeps the rights it had when it was
+    /// opened, even after the backend starts requiring a password. The old one takes no new requests
+    /// and closes once the replies it owes have arrived.
     /// </summary>
-    public async Task RecycleAsync()
+    public void Recycle()
     {
-        if (Interlocked.Exchange(ref _connection, null) is { } old)
-        {
-            await old.DisposeAsync();
-        }
+        Interlocked.Exchange(ref _connection, null)?.Retire();
         Reconnect();
     }
 
     private void OnFailed(BackendConnection connection)
     {
         _ = connection.DisposeAsync(); // its socket; it is never used again
-        if (!_stopping.IsCancellationRequested)
+        // Only the lane's current connection is replaced; a retired one is already.
+        if (Interlocked.CompareExchange(ref _connection, null, connection) == connection && !_stopping.IsCancellationRequested)
         {
             Reconnect();
         }
@@ -105,7 +104,14 @@ internal sealed partial class SharedLane(BackendTarget target, ILogger logger) :
                 try
                 {
                     connection = await BackendConnection.ConnectAsync(target, null, logger, OnFailed, _stopping.Token);
-                    Volatile.Write(ref _connection, connection);
+                    var current = Volatile.Read(ref _connection);
+                    if (current is { IsFailed: false } || Interlocked.CompareExchange(ref _connection, connection, current) != current)
+                    {
+                        // Another connection got there first: one live connection per lane.
+                        await connection.DisposeAsync();
+                        connection = Volatile.Read(ref _connection);
+                        return;
+                    }
                     LogReconnected(logger, target.ToString());
                     return;
                 }

@@ -18,6 +18,16 @@ internal sealed partial class ClientSession
     private bool _streaming;
     private bool _discarding;
 
+    // QUIT went to Redis (see HandleSpecialAsync); the session ends when Redis closes.
+    private bool _quitForwarded;
+
+    // MULTI was sent and neither EXEC, DISCARD nor RESET since: commands are queued, not run. Known from
+    // the requests, because a client may have turned the replies that would tell off.
+    private bool _inTransaction;
+
+    // A change of authentication was queued in a transaction: EXEC is what makes it happen.
+    private bool _authenticationChangeQueued;
+
     // How far the parser has walked into an incomplete request that waits for more input.
     private long _walked;
 
@@ -30,13 +40,24 @@ internal sealed partial class ClientSession
     /// </summary>
     private async ValueTask<SequencePosition> ProcessAsync(ReadOnlySequence<byte> buffer)
     {
-        if (_private is null && (_server.ClientsNeedOwnConnection || OutputCongested))
+        if (_private is null)
         {
-            // A client that does not read its replies moves to a connection of its own, where the
-            // backend waits for it instead of the gateway holding its replies.
-            await EnsurePinnedAsync();
+            if (_server.AuthenticationSettled is { IsCompleted: false } settled)
+            {
+                await settled; // a password may just have been set: no shared connection until it is known
+            }
+            if (_server.ClientsNeedOwnConnection || OutputCongested)
+            {
+                // A client that does not read its replies moves to a connection of its own, where the
+                // backend waits for it instead of the gateway holding its replies.
+                await EnsurePinnedAsync();
+            }
         }
         var position = buffer.Start;
+        if (_quitForwarded)
+        {
+            return buffer.End; // waiting for Redis to close after QUIT
+        }
         if (_streaming)
         {
             var (status, end) = Parse(buffer, resume: true);
@@ -76,7 +97,7 @@ internal sealed partial class ClientSession
 
         var batchStart = position;
         var batchReplies = 0;
-        while (!_closing)
+        while (!_closing && !_quitForwarded)
         {
             var rest = buffer.Slice(position);
             // An incomplete request is walked on from where the last read left it, never again from
@@ -191,7 +212,9 @@ internal sealed partial class ClientSession
                 return;
 
             case CommandKind.Admin when ChangesAuthentication(_parser.InlineArguments ?? RequestArguments.Read(request)):
-                // CONFIG SET requirepass or an ACL change may make the backend require AUTH.
+                // CONFIG SET requirepass or an ACL change may make the backend require AUTH. Inside
+                // MULTI it happens at EXEC, which is then checked the same way.
+                _authenticationChangeQueued = _private is not null;
                 await _server.AuthenticationMayChangeAsync(async () =>
                 {
                     await SendAsync(request, replies);
@@ -205,8 +228,10 @@ internal sealed partial class ClientSession
 
             case CommandKind.Quit when _private is { IsMonitoring: true }:
                 // A monitor stream mixes replies with monitor lines: only Redis can answer in order.
-                // It answers, closes, and the client is closed after everything before it.
+                // It answers, closes, and the client is closed after everything before it; nothing
+                // after QUIT is run.
                 await SendAsync(request, new PendingReply(this, ReplyKind.Replies, 0));
+                _quitForwarded = true;
                 return;
 
             case CommandKind.Quit:
@@ -239,6 +264,22 @@ internal sealed partial class ClientSession
             }
             return;
         }
+        _inTransaction = kind switch
+        {
+            CommandKind.Multi => true,
+            CommandKind.EndTransaction or CommandKind.Reset => false,
+            _ => _inTransaction,
+        };
+        if (kind == CommandKind.EndTransaction && _authenticationChangeQueued)
+        {
+            _authenticationChangeQueued = false;
+            await _server.AuthenticationMayChangeAsync(async () =>
+            {
+                await SendAsync(request, ExpectedReplies(kind, replies));
+                await DrainAsync();
+            });
+            return;
+        }
         var expected = kind == CommandKind.Reset && skipped
             ? new PendingReply(null, ReplyKind.Reset, 0) // Redis clears CLIENT REPLY OFF before answering RESET, but a SKIP still silences it
             : ExpectedReplies(kind, replies);
@@ -247,7 +288,7 @@ internal sealed partial class ClientSession
             // Redis queues CLIENT REPLY inside MULTI and refuses it in RESP2 subscribed mode; the
             // connection knows which, once the replies before this one are in.
             await DrainAsync();
-            if (_private!.RunsClientReply)
+            if (_private!.RunsClientReply && !_inTransaction)
             {
                 var count = ApplyClientReply(mode, expected.Count);
                 expected = expected with { Count = _private.IsMonitoring ? 0 : count };
@@ -271,17 +312,21 @@ internal sealed partial class ClientSession
         }
     }
 
-    // CONFIG SET, or an ACL subcommand that is not only a question.
+    // Commands that may change whether a new connection must authenticate: CONFIG SET requirepass,
+    // and ACL changes to the user a new connection is (default), or a reload of all users.
     private static bool ChangesAuthentication(List<byte[]> arguments)
     {
         if (arguments.Count < 2)
         {
             return false;
         }
-        var subcommand = Encoding.ASCII.GetString(arguments[1]).ToUpperInvariant();
-        return Ascii.EqualsIgnoreCase(arguments[0], "config"u8)
-            ? subcommand == "SET"
-            : subcommand is not ("WHOAMI" or "LIST" or "USERS" or "GETUSER" or "CAT" or "LOG" or "GENPASS" or "DRYRUN" or "HELP");
+        if (Ascii.EqualsIgnoreCase(arguments[0], "config"u8))
+        {
+            return Ascii.EqualsIgnoreCase(arguments[1], "set"u8)
+                && arguments.Skip(2).Where((_, i) => i % 2 == 0).Any(name => Ascii.EqualsIgnoreCase(name, "requirepass"u8));
+        }
+        return Ascii.EqualsIgnoreCase(arguments[1], "load"u8)
+            || (Ascii.EqualsIgnoreCase(arguments[1], "setuser"u8) && arguments.Count > 2 && arguments[2].AsSpan().SequenceEqual("default"u8));
     }
 
     // What answers a command of this kind on the client's own connection.
@@ -363,12 +408,19 @@ internal sealed partial class ClientSession
 
     private async ValueTask SendAsync(ReadOnlySequence<byte> request, PendingReply expected)
     {
-        var connection = _private ?? await _lane.GetConnectionAsync();
+        var connection = _private ?? await SharedConnectionAsync();
         if (expected.Count != 0)
         {
             Interlocked.Increment(ref _outstanding);
         }
-        if (connection is null || !await connection.SendAsync(request, expected))
+        var sent = connection is not null && await connection.SendAsync(request, expected);
+        if (!sent && _private is null && connection is not null)
+        {
+            // The shared connection was replaced under us (retired or lost): once more, on the new one.
+            connection = await SharedConnectionAsync();
+            sent = connection is not null && await connection.SendAsync(request, expected);
+        }
+        if (!sent)
         {
             if (expected.Count != 0)
             {
@@ -377,6 +429,21 @@ internal sealed partial class ClientSession
             }
         }
     }
+
+    // The lane's connection; when it is not the one this client used last, the replies still owed on
+    // that one are waited for first, so that replies cannot overtake each other across connections.
+    private async ValueTask<BackendConnection?> SharedConnectionAsync()
+    {
+        var connection = await _lane.GetConnectionAsync();
+        if (connection != _lastShared && connection is not null)
+        {
+            await DrainAsync();
+            _lastShared = connection;
+        }
+        return connection;
+    }
+
+    private BackendConnection? _lastShared;
 
     private string BackendUnavailable =>
         $"ERR SharpGears cannot reach the backend Redis ({_lane.LastError ?? "connection lost"}); it keeps retrying";

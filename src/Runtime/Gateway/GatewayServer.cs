@@ -45,28 +45,49 @@ internal sealed partial class GatewayServer(
     /// closes an unauthenticated connection over its request limits, failing every client on it.
     /// Checked at start, every second, and after every CONFIG or ACL command through the gateway.
     /// </summary>
-    public bool ClientsNeedOwnConnection =>
-        Volatile.Read(ref _clientsNeedOwnConnection) || Volatile.Read(ref _authenticationChanges) > 0;
+    public bool ClientsNeedOwnConnection => Volatile.Read(ref _clientsNeedOwnConnection);
 
     private bool _clientsNeedOwnConnection;
     private int _authenticationChanges;
+    private TaskCompletionSource? _authenticationSettled;
+    private readonly Lock _authenticationChangeLock = new();
 
     /// <summary>
-    /// Runs <paramref name="change"/> (a CONFIG SET or ACL change sent on by a client), then checks
-    /// again whether the backend requires AUTH. Until then, clients are treated as if it does, so that
-    /// none that arrives meanwhile is given a shared connection logged in before the change.
+    /// Completes when no change of who must authenticate is under way. Clients on shared connections
+    /// wait for it before they send anything, so that none uses a connection logged in before the
+    /// change once it has happened.
+    /// </summary>
+    public Task AuthenticationSettled => Volatile.Read(ref _authenticationSettled)?.Task ?? Task.CompletedTask;
+
+    /// <summary>
+    /// Runs <paramref name="change"/> (a CONFIG SET requirepass or ACL change a client sent), then
+    /// checks again whether the backend requires AUTH, even if the change itself failed.
     /// </summary>
     public async Task AuthenticationMayChangeAsync(Func<Task> change)
     {
-        Interlocked.Increment(ref _authenticationChanges);
+        lock (_authenticationChangeLock)
+        {
+            if (_authenticationChanges++ == 0)
+            {
+                Volatile.Write(ref _authenticationSettled, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
+            }
+        }
         try
         {
             await change();
-            await CheckAuthenticationAsync();
         }
         finally
         {
-            Interlocked.Decrement(ref _authenticationChanges);
+            await CheckAuthenticationAsync();
+            TaskCompletionSource? settled = null;
+            lock (_authenticationChangeLock)
+            {
+                if (--_authenticationChanges == 0)
+                {
+                    settled = Interlocked.Exchange(ref _authenticationSettled, null);
+                }
+            }
+            settled?.TrySetResult();
         }
     }
     private readonly SemaphoreSlim _authCheck = new(1, 1);
@@ -78,15 +99,10 @@ internal sealed partial class GatewayServer(
         await _authCheck.WaitAsync();
         try
         {
-            var reply = await BackendProbe.PingAsync(Target.EndPoint, _stopping.Token);
-            if (reply is null)
+            if (await BackendProbe.RequiresAuthenticationAsync(Target.EndPoint, _stopping.Token) is not { } required
+                || required == Volatile.Read(ref _clientsNeedOwnConnection))
             {
-                return; // unreachable: nothing learned
-            }
-            var required = reply.StartsWith("-NOAUTH", StringComparison.Ordinal);
-            if (required == Volatile.Read(ref _clientsNeedOwnConnection))
-            {
-                return;
+                return; // nothing learned, or nothing changed
             }
             Volatile.Write(ref _clientsNeedOwnConnection, required);
             LogAuthenticationChanged(_logger, required
@@ -96,7 +112,7 @@ internal sealed partial class GatewayServer(
             {
                 foreach (var lane in _lanes)
                 {
-                    await lane.RecycleAsync();
+                    lane.Recycle();
                 }
             }
         }
@@ -116,7 +132,14 @@ internal sealed partial class GatewayServer(
         {
             while (await timer.WaitForNextTickAsync(_stopping.Token))
             {
-                await CheckAuthenticationAsync();
+                try
+                {
+                    await CheckAuthenticationAsync();
+                }
+                catch (Exception e) when (e is not OperationCanceledException)
+                {
+                    LogAuthenticationCheckFailed(_logger, e);
+                }
             }
         }
         catch (OperationCanceledException)
@@ -252,6 +275,9 @@ internal sealed partial class GatewayServer(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "The backend Redis at {Backend} is not reachable yet ({Reason}); clients get errors until it is, and the gateway keeps trying")]
     private static partial void LogBackendUnreachable(ILogger logger, string backend, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not check whether the backend requires AUTH")]
+    private static partial void LogAuthenticationCheckFailed(ILogger logger, Exception exception);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "The backend Redis {Change}")]
     private static partial void LogAuthenticationChanged(ILogger logger, string change);

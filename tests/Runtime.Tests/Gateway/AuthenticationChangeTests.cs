@@ -63,4 +63,34 @@ public sealed class AuthenticationChangeTests : IAsyncLifetime
         Assert.True(await anonymous.IsClosedByServerAsync());
         Assert.Equal("+PONG\r\n", await authenticated.CommandAsync("PING"));
     }
+
+    [Fact]
+    public async Task PasswordSetInsideMultiIsRequiredOfTheNextClientAtOnceAfterExec()
+    {
+        await using (var anonymous = await _gateway.ConnectAsync())
+        {
+            await anonymous.SendAsync("MULTI\r\nCONFIG SET requirepass s3cret\r\nEXEC\r\n");
+            Assert.Equal(["+OK\r\n", "+QUEUED\r\n", "*1\r\n+OK\r\n"], await Frames.ReadAsync(anonymous, 3));
+        }
+        await using var next = await _gateway.ConnectAsync();
+        Assert.StartsWith("-NOAUTH", await next.CommandAsync("SET", "k", "anonymous write"));
+    }
+
+    [Fact]
+    public async Task ConfigSetOfAnotherSettingLeavesClientsOnTheSharedConnections()
+    {
+        var clients = await Task.WhenAll(Enumerable.Range(0, 5).Select(_ => _gateway.ConnectAsync()));
+        foreach (var client in clients)
+        {
+            Assert.Equal("+PONG\r\n", await client.CommandAsync("PING"));
+        }
+        Assert.Equal("+OK\r\n", await clients[0].CommandAsync("CONFIG", "SET", "maxmemory-policy", "noeviction"));
+        foreach (var client in clients)
+        {
+            Assert.Equal("+PONG\r\n", await client.CommandAsync("PING"));
+            await client.DisposeAsync();
+        }
+        // The backend sees the 2 shared connections and the one asking, no connection per client.
+        Assert.Equal(3, (await _redis.DirectAsync("CLIENT", "LIST")).Split("id=").Length - 1);
+    }
 }

@@ -29,6 +29,18 @@ public sealed class ReviewRegressionTests : IAsyncLifetime
         Assert.Equal("<closed>", gateway[^1]);
     }
 
+    [Theory]
+    [InlineData("CLIENT REPLY SKIP\r\nRESET\r\nPING\r\nGET x\r\nQUIT\r\n", 4)]
+    [InlineData("QUIT\r\nRESET\r\n", 2)]
+    public async Task MonitoringClientsEndTheirStreamsAsOnRedis(string commands, int frames)
+    {
+        static string Mask(string frame) => System.Text.RegularExpressions.Regex.Replace(frame, @"^\+[0-9.]+ \[0 [^\]]+\]", "+<time> [0 <client>]");
+        var request = Encoding.Latin1.GetBytes("MONITOR\r\n" + commands);
+        var redis = await Frames.ExchangeUntilClosedAsync(_redis.Port, request, frames);
+        var gateway = await Frames.ExchangeUntilClosedAsync(_gateway.Port, request, frames);
+        Assert.Equal(redis.Select(Mask), gateway.Select(Mask));
+    }
+
     [Fact]
     public async Task SubscribeTooLargeToBufferIsConfirmedForEveryChannel()
     {
