@@ -1,31 +1,15 @@
 namespace SharpGears.Runtime.Tests.Gateway;
 
 /// <summary>Cases an independent review of the gateway found, each once a hang or a lost reply.</summary>
-public sealed class ReviewRegressionTests : IAsyncLifetime
+public sealed class ReviewRegressionTests() : DedicatedGatewayTest("--timeout", "1")
 {
-    private RedisServer _redis = null!;
-    private GatewayHost _gateway = null!;
-
-    public async Task InitializeAsync()
-    {
-        _redis = new RedisServer("--timeout", "1");
-        _gateway = await GatewayHost.StartAsync(_redis);
-    }
-
-    public async Task DisposeAsync()
-    {
-        await _gateway.DisposeAsync();
-        await _redis.DisposeAsync();
-    }
-
     [Fact]
     public async Task MonitorThenClientReplyOnAnswersAndQuitClosesAsOnRedis()
     {
         byte[] request = [.. RawClient.Encode("MONITOR"), .. RawClient.Encode("CLIENT", "REPLY", "ON"), .. RawClient.Encode("QUIT")];
-        static string Mask(string frame) => System.Text.RegularExpressions.Regex.Replace(frame, @"^\+[0-9.]+ \[0 [^\]]+\]", "+<time> [0 <client>]");
-        var redis = await Frames.ExchangeUntilClosedAsync(_redis.Port, request, 4);
-        var gateway = await Frames.ExchangeUntilClosedAsync(_gateway.Port, request, 4);
-        Assert.Equal(redis.Select(Mask), gateway.Select(Mask));
+        var redis = await Frames.ExchangeUntilClosedAsync(Redis.Port, request, 4);
+        var gateway = await Frames.ExchangeUntilClosedAsync(Gateway.Port, request, 4);
+        Assert.Equal(redis.Select(Frames.WithoutMonitorStamp), gateway.Select(Frames.WithoutMonitorStamp));
         Assert.Equal("<closed>", gateway[^1]);
     }
 
@@ -34,11 +18,10 @@ public sealed class ReviewRegressionTests : IAsyncLifetime
     [InlineData("QUIT\r\nRESET\r\n", 2)]
     public async Task MonitoringClientsEndTheirStreamsAsOnRedis(string commands, int frames)
     {
-        static string Mask(string frame) => System.Text.RegularExpressions.Regex.Replace(frame, @"^\+[0-9.]+ \[0 [^\]]+\]", "+<time> [0 <client>]");
         var request = Encoding.Latin1.GetBytes("MONITOR\r\n" + commands);
-        var redis = await Frames.ExchangeUntilClosedAsync(_redis.Port, request, frames);
-        var gateway = await Frames.ExchangeUntilClosedAsync(_gateway.Port, request, frames);
-        Assert.Equal(redis.Select(Mask), gateway.Select(Mask));
+        var redis = await Frames.ExchangeUntilClosedAsync(Redis.Port, request, frames);
+        var gateway = await Frames.ExchangeUntilClosedAsync(Gateway.Port, request, frames);
+        Assert.Equal(redis.Select(Frames.WithoutMonitorStamp), gateway.Select(Frames.WithoutMonitorStamp));
     }
 
     [Fact]
@@ -46,7 +29,7 @@ public sealed class ReviewRegressionTests : IAsyncLifetime
     {
         var channels = Enumerable.Range(0, 12_000).Select(i => $"review-channel-{i:D6}").ToArray();
         var request = RawClient.Encode(["SUBSCRIBE", .. channels]); // ~ 300 KB: forwarded as it arrives
-        await using var client = await _gateway.ConnectAsync();
+        await using var client = await Gateway.ConnectAsync();
         await client.SendAsync(request[..(request.Length / 2)]);
         await client.SendAsync(request[(request.Length / 2)..]);
         for (var i = 0; i < channels.Length; i++)
@@ -67,7 +50,7 @@ public sealed class ReviewRegressionTests : IAsyncLifetime
     [Fact]
     public async Task SharedConnectionClosedByRedisIdleTimeoutCostsNoError()
     {
-        await using var client = await _gateway.ConnectAsync();
+        await using var client = await Gateway.ConnectAsync();
         Assert.Equal("+PONG\r\n", await client.CommandAsync("PING"));
         for (var round = 0; round < 3; round++)
         {
@@ -81,7 +64,7 @@ public sealed class ReviewRegressionTests : IAsyncLifetime
 
     private async Task<HashSet<string>> ClientIdsAsync()
     {
-        var list = await _redis.DirectAsync("CLIENT", "LIST");
+        var list = await Redis.DirectAsync("CLIENT", "LIST");
         return [.. System.Text.RegularExpressions.Regex.Matches(list, @"id=(\d+) .*cmd=(?!client)").Select(m => m.Groups[1].Value)];
     }
 
@@ -89,7 +72,7 @@ public sealed class ReviewRegressionTests : IAsyncLifetime
     public async Task ClientThatWritesEverythingBeforeReadingIsNotDeadlocked()
     {
         var key = GatewayFixture.Key("review-big");
-        Assert.StartsWith(":", await _redis.DirectAsync("SETRANGE", key, (1024 * 1024 - 1).ToString(), "x"));
+        Assert.StartsWith(":", await Redis.DirectAsync("SETRANGE", key, (1024 * 1024 - 1).ToString(), "x"));
         var request = new List<byte>();
         request.AddRange(RawClient.Encode("SELECT", "0")); // its own connection, with back-pressure
         for (var i = 0; i < 20; i++)
@@ -102,7 +85,7 @@ public sealed class ReviewRegressionTests : IAsyncLifetime
         {
             request.AddRange(ping); // ~ 4 MB more, sent before reading anything
         }
-        await using var client = await _gateway.ConnectAsync();
+        await using var client = await Gateway.ConnectAsync();
         await client.SendAsync([.. request]).WaitAsync(TimeSpan.FromSeconds(30));
         Assert.Equal("+OK\r\n", await client.ReadAsync());
         for (var i = 0; i < 20; i++)

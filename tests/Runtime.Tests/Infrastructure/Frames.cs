@@ -21,6 +21,10 @@ public static class Frames
     public static string WithoutId(string frame) =>
         Regex.Replace(frame, @"\$2\r\nid\r\n:[0-9]+\r\n", _ => "$2\r\nid\r\n:<id>\r\n");
 
+    /// <summary>A MONITOR line with its time and client address (which differ per run) blanked out.</summary>
+    public static string WithoutMonitorStamp(string frame) =>
+        Regex.Replace(frame, @"^\+[0-9.]+ \[0 [^\]]+\]", "+<time> [0 <client>]");
+
     /// <summary>
     /// Reads up to <paramref name="count"/> frames; a read that times out, finds the connection closed or
     /// reset ends the list with "&lt;timeout&gt;", "&lt;closed&gt;" or the socket error, so that
