@@ -1,0 +1,78 @@
+using System.Reflection;
+using System.Text;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.Emit;
+using Microsoft.CodeAnalysis.Text;
+using SharpGears.Api;
+
+namespace SharpGears.Runtime.Scripting;
+
+/// <summary>
+/// Compiles C# script code (top-level statements, as a .csx) with Roslyn and loads it into a
+/// collectible context of its own. Not CSharpScript.RunAsync: that loads every script into a context
+/// that is never unloaded, so memory grows with every submission (DESIGN.md).
+/// </summary>
+internal sealed class ScriptCompiler
+{
+    private static readonly CSharpParseOptions s_parseOptions = new(LanguageVersion.Latest, kind: SourceCodeKind.Script);
+    private readonly ScriptReferences _references = ScriptReferences.Default;
+    private readonly CSharpCompilationOptions _options;
+    private long _compilations;
+
+    public ScriptCompiler()
+    {
+        _options = new CSharpCompilationOptions(
+            OutputKind.DynamicallyLinkedLibrary,
+            usings: _references.Imports,
+            optimizationLevel: OptimizationLevel.Release,
+            nullableContextOptions: NullableContextOptions.Disable);
+    }
+
+    /// <summary>
+    /// Compiles <paramref name="code"/>; <paramref name="name"/> names the session in stack traces and
+    /// errors. Throws <see cref="ScriptCompilationException"/> listing every error.
+    /// </summary>
+    public CompiledScript Compile(string code, string name)
+    {
+        // With its encoding, the text can go into the PDB, which gives exceptions their script lines.
+        var tree = CSharpSyntaxTree.ParseText(SourceText.From(code, Encoding.UTF8), s_parseOptions, path: name + ".csx");
+        var compilation = CSharpCompilation.CreateScriptCompilation(
+            $"sharpgears-{name}-{Interlocked.Increment(ref _compilations)}",
+            tree,
+            _references.References,
+            _options,
+            returnType: typeof(object),
+            globalsType: typeof(IGears));
+
+        using var assembly = new MemoryStream();
+        using var symbols = new MemoryStream();
+        var emitted = compilation.Emit(assembly, symbols, options: new EmitOptions(debugInformationFormat: DebugInformationFormat.PortablePdb));
+        if (!emitted.Success)
+        {
+            var errors = emitted.Diagnostics
+                .Where(d => d.Severity == DiagnosticSeverity.Error)
+                .Select(Describe)
+                .ToList();
+            throw new ScriptCompilationException($"compilation failed: {string.Join("; ", errors)}", errors);
+        }
+        assembly.Position = 0;
+        symbols.Position = 0;
+
+        var context = new ScriptLoadContext(name);
+        var loaded = context.LoadFromStream(assembly, symbols); // with its PDB: exceptions carry script lines
+        var entry = compilation.GetEntryPoint(CancellationToken.None)!;
+        var typeName = entry.ContainingNamespace.IsGlobalNamespace
+            ? entry.ContainingType.MetadataName
+            : $"{entry.ContainingNamespace.ToDisplayString()}.{entry.ContainingType.MetadataName}";
+        var factory = loaded.GetType(typeName, throwOnError: true)!
+            .GetMethod(entry.MetadataName, BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.Static)!;
+        return new CompiledScript(context, factory.CreateDelegate<Func<object[], Task<object>>>());
+    }
+
+    private static string Describe(Diagnostic diagnostic)
+    {
+        var position = diagnostic.Location.GetLineSpan().StartLinePosition;
+        return $"{position.Line + 1}:{position.Character + 1}: {diagnostic.Id}: {diagnostic.GetMessage(System.Globalization.CultureInfo.InvariantCulture)}";
+    }
+}
