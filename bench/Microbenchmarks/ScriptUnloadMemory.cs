@@ -10,7 +10,25 @@ namespace SharpGears.Bench;
 /// </summary>
 internal static class ScriptUnloadMemory
 {
-    private sealed class NoGears : IGears;
+    // The scripts measured here call none of the engine's functions.
+    private sealed class NoGears : IGears
+    {
+        public GearsBuilder<TRecord> GB<TRecord>(Reader<TRecord> reader) => throw new NotSupportedException();
+
+        public object? Execute(string command, params object?[] arguments) => throw new NotSupportedException();
+
+        public Task<object?> ExecuteAsync(string command, params object?[] arguments) => throw new NotSupportedException();
+
+        public void Log(string message, LogLevel level = LogLevel.Notice) { }
+
+        public string? ConfigGet(string key) => null;
+
+        public string? GearsConfigGet(string key, string? defaultValue = null) => defaultValue;
+
+        public string Hashtag() => "";
+
+        public void OverrideReply(object? value) => throw new NotSupportedException();
+    }
 
     public static async Task RunAsync(int count)
     {

@@ -1,9 +1,46 @@
 namespace SharpGears.Api;
 
 /// <summary>
-/// The functions the engine offers to plugins; scripts see the same functions as globals.
-/// The members arrive with the script engine.
+/// The functions of the engine. A script sees them as globals (<c>GB()</c>, <c>Execute(...)</c>); a
+/// plugin gets them in <see cref="IGearsPlugin.Register"/>, by the same names.
 /// </summary>
 public interface IGears
 {
+    /// <summary>Starts a pipeline over the KeysReader.</summary>
+    GearsBuilder<KeyRecord> GB() => GB(Readers.Keys);
+
+    /// <summary>Starts a pipeline over <paramref name="reader"/>.</summary>
+    /// <typeparam name="TRecord">The records the reader produces.</typeparam>
+    GearsBuilder<TRecord> GB<TRecord>(Reader<TRecord> reader);
+
+    /// <summary>
+    /// Runs a Redis command on the backend and returns its reply: a <see cref="string"/> for bulk and
+    /// status replies, a <see cref="long"/> for integers, an <c>object?[]</c> for arrays, null for nil.
+    /// An error reply is thrown as a <see cref="GearsException"/>. Each call is its own command, not
+    /// atomic with the next.
+    /// </summary>
+    object? Execute(string command, params object?[] arguments);
+
+    /// <summary>As <see cref="Execute"/>, without blocking the caller while Redis answers.</summary>
+    Task<object?> ExecuteAsync(string command, params object?[] arguments);
+
+    /// <summary>Writes to SharpGears' log, naming the script.</summary>
+    void Log(string message, LogLevel level = LogLevel.Notice);
+
+    /// <summary>A Redis configuration value (CONFIG GET), or null.</summary>
+    string? ConfigGet(string key);
+
+    /// <summary>A value set with RG.CONFIGSET (or a built-in setting), or <paramref name="defaultValue"/>.</summary>
+    string? GearsConfigGet(string key, string? defaultValue = null);
+
+    /// <summary>A hashtag that maps to this shard, for naming keys that must live here.</summary>
+    string Hashtag();
+
+    /// <summary>
+    /// Replaces the reply of the client command that triggered this execution (registrations with
+    /// <c>commands</c>): a string becomes a bulk string, one starting with '+' a status and with '-' an
+    /// error; integers, null and arrays map to their RESP types. Throws when no client waits on this
+    /// execution, or when the reply was already overridden.
+    /// </summary>
+    void OverrideReply(object? value);
 }

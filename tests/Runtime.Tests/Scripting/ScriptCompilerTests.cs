@@ -8,12 +8,10 @@ public class ScriptCompilerTests
 {
     private static readonly ScriptCompiler s_compiler = new();
 
-    private sealed class NoGears : IGears;
-
     private static async Task<object> RunAsync(string code)
     {
         using var script = s_compiler.Compile(code, "test");
-        return await script.RunAsync(new NoGears());
+        return await script.RunAsync(new RecordingGears());
     }
 
     [Fact]
@@ -72,7 +70,7 @@ public class ScriptCompilerTests
         for (var i = 0; i < count; i++)
         {
             using var script = s_compiler.Compile($"new List<string> {{ \"session {i}\" }}.Count", $"unload{i}");
-            Assert.Equal(1, await script.RunAsync(new NoGears()));
+            Assert.Equal(1, await script.RunAsync(new RecordingGears()));
             contexts.Add(script.LoadContextReference);
         }
         return contexts;

@@ -1,0 +1,68 @@
+using System.Collections.Immutable;
+using SharpGears.Api.Pipeline;
+
+namespace SharpGears.Api;
+
+/// <summary>
+/// A pipeline under construction, started by <c>GB()</c>: operations (<c>Map</c>, <c>Filter</c>,
+/// <c>ForEach</c>, ...) add steps, and an action (<see cref="Register"/>) hands it to the engine. Each
+/// operation returns a new builder; a builder cannot be used again after its action.
+/// </summary>
+/// <typeparam name="T">The records at this point of the pipeline.</typeparam>
+public sealed class GearsBuilder<T>
+{
+    private readonly IGearsRuntime _runtime;
+    private readonly ImmutableList<Step> _steps;
+    private bool _used;
+
+    internal GearsBuilder(IGearsRuntime runtime, string reader, ImmutableList<Step> steps)
+    {
+        _runtime = runtime;
+        Reader = reader;
+        _steps = steps;
+    }
+
+    /// <summary>The reader the pipeline starts from.</summary>
+    public string Reader { get; }
+
+    internal IReadOnlyList<Step> Steps => _steps;
+
+    /// <summary>This pipeline with one more step, as a builder of <typeparamref name="TNext"/>.</summary>
+    internal GearsBuilder<TNext> With<TNext>(Step step)
+    {
+        Use();
+        return new GearsBuilder<TNext>(_runtime, Reader, _steps.Add(step));
+    }
+
+    /// <summary>
+    /// Runs the pipeline on every matching event, from now on and after restarts.
+    /// </summary>
+    /// <param name="prefix">Keys to react to: a prefix ending in '*' matches keys that start with the rest; any other must equal the key.</param>
+    /// <param name="eventTypes">Keyspace events to react to ("set", "del", "expired", "keymiss", ...); null for all.</param>
+    /// <param name="keyTypes">Key types to react to ("string", "hash", ...); null for all.</param>
+    /// <param name="readValue">Whether records carry the key's value.</param>
+    /// <param name="commands">Client commands whose events fire the registration, linked to the client that sent them; null for events from anywhere.</param>
+    /// <param name="mode">Where and when executions run.</param>
+    /// <param name="onRegistered">Called once the registration is in place, and again after every restart.</param>
+    public void Register(
+        string prefix = "*",
+        IReadOnlyList<string>? eventTypes = null,
+        IReadOnlyList<string>? keyTypes = null,
+        bool readValue = true,
+        IReadOnlyList<string>? commands = null,
+        ExecutionMode mode = ExecutionMode.Async,
+        Action? onRegistered = null)
+    {
+        Use();
+        _runtime.Register(new RegistrationRequest(Reader, _steps, mode, prefix, eventTypes, keyTypes, readValue, commands, onRegistered));
+    }
+
+    private void Use()
+    {
+        if (_used)
+        {
+            throw new InvalidOperationException("This builder was used already: each operation returns a new one, and a pipeline has one action.");
+        }
+        _used = true;
+    }
+}
