@@ -9,7 +9,7 @@ internal sealed partial class BackendConnection
 {
     private readonly ReplyWalker _walker = new();
     private readonly ReplyWalker _probe = new();
-    private readonly List<ClientSession> _touched = [];
+    private readonly List<IReplySink> _touched = [];
 
     // The reply at the head of the queue, while it is being answered.
     private PendingReply _head;
@@ -18,7 +18,7 @@ internal sealed partial class BackendConnection
 
     // Where the frame being walked goes: to the head (as a reply) or to the owner (as a push).
     private bool _frameIsReply;
-    private ClientSession? _frameTarget;
+    private IReplySink? _frameTarget;
     private bool _frameEmitted;
     private byte _frameType;
     private bool _loggedUnexpectedFrame;
@@ -80,7 +80,7 @@ internal sealed partial class BackendConnection
         var reader = new SequenceReader<byte>(buffer);
         var runStart = reader.Position;
         var frameStart = reader.Position;
-        ClientSession? runTarget = null;
+        IReplySink? runTarget = null;
         try
         {
             return ProcessReplies(buffer, ref reader, ref runStart, ref frameStart, ref runTarget);
@@ -98,7 +98,7 @@ internal sealed partial class BackendConnection
     }
 
     private SequencePosition ProcessReplies(
-        ReadOnlySequence<byte> buffer, ref SequenceReader<byte> reader, ref SequencePosition runStart, ref SequencePosition frameStart, ref ClientSession? runTarget)
+        ReadOnlySequence<byte> buffer, ref SequenceReader<byte> reader, ref SequencePosition runStart, ref SequencePosition frameStart, ref IReplySink? runTarget)
     {
         while (!reader.End)
         {
@@ -287,7 +287,7 @@ internal sealed partial class BackendConnection
         return head.SequenceEqual(prefix);
     }
 
-    private void Emit(ClientSession? target, ReadOnlySequence<byte> bytes)
+    private void Emit(IReplySink? target, ReadOnlySequence<byte> bytes)
     {
         if (target is null || bytes.IsEmpty)
         {

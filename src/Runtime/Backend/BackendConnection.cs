@@ -42,7 +42,7 @@ internal sealed partial class BackendConnection : IAsyncDisposable
     // backend takes it (private), or clients flooding a backend that is busy (shared). The backend's
     // pace then reaches the clients through TCP, as it would without the gateway.
     private int BackpressureThreshold => _owner is null ? 4 * 1024 * 1024 : 1024 * 1024;
-    private readonly ClientSession? _owner;
+    private readonly IReplySink? _owner;
     private readonly ILogger _logger;
     private readonly Action<BackendConnection>? _onFailed;
     private Task _receiving = Task.CompletedTask;
@@ -50,7 +50,7 @@ internal sealed partial class BackendConnection : IAsyncDisposable
     private bool _closing;
     private bool _retiring;
 
-    private BackendConnection(Socket socket, ClientSession? owner, ILogger logger, Action<BackendConnection>? onFailed)
+    private BackendConnection(Socket socket, IReplySink? owner, ILogger logger, Action<BackendConnection>? onFailed)
     {
         _socket = socket;
         _stream = new NetworkStream(socket, ownsSocket: true);
@@ -67,9 +67,12 @@ internal sealed partial class BackendConnection : IAsyncDisposable
 
     /// <summary>
     /// Connects. <paramref name="owner"/> is the client of a private connection, null for a shared one.
+    /// With <paramref name="authenticate"/> the connection logs in with the target's credentials: only
+    /// SharpGears' own connections do, never those that serve clients.
     /// </summary>
     public static async Task<BackendConnection> ConnectAsync(
-        BackendTarget target, ClientSession? owner, ILogger logger, Action<BackendConnection>? onFailed, CancellationToken cancellationToken)
+        BackendTarget target, IReplySink? owner, ILogger logger, Action<BackendConnection>? onFailed, CancellationToken cancellationToken,
+        bool authenticate = false)
     {
         var socket = target.EndPoint is UnixDomainSocketEndPoint
             ? new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified)
@@ -87,6 +90,21 @@ internal sealed partial class BackendConnection : IAsyncDisposable
         }
         var connection = new BackendConnection(socket, owner, logger, onFailed);
         connection.Start();
+        if (authenticate && target.Password is { } password)
+        {
+            string[] auth = target.User is { } user ? ["AUTH", user, password] : ["AUTH", password];
+            var login = new PendingCommand();
+            await connection.SendAsync(new ReadOnlySequence<byte>(RespWriter.EncodeCommand(auth)), new PendingReply(login, ReplyKind.Replies, 1));
+            try
+            {
+                await login.Result.WaitAsync(TimeSpan.FromSeconds(5), cancellationToken);
+            }
+            catch
+            {
+                await connection.DisposeAsync();
+                throw;
+            }
+        }
         if (target.Database != 0)
         {
             // Client connections start in the configured database, as the gateway's clients expect.

@@ -33,4 +33,4 @@ internal enum ReplyKind
 /// client to pass them to, or null for the gateway's own requests, whose replies are dropped.
 /// <paramref name="Silent"/> replies are dropped too, but their target still learns they arrived.
 /// </summary>
-internal readonly record struct PendingReply(ClientSession? Target, ReplyKind Kind, int Count, SubscriptionFamily Family = default, bool Silent = false);
+internal readonly record struct PendingReply(IReplySink? Target, ReplyKind Kind, int Count, SubscriptionFamily Family = default, bool Silent = false);

@@ -8,7 +8,7 @@ namespace SharpGears.Runtime.Backend;
 /// idle connection closed by Redis' own <c>timeout</c> costs nobody an error. While the backend stays
 /// unreachable, requests get an error at once, never a hang.
 /// </summary>
-internal sealed partial class SharedLane(BackendTarget target, ILogger logger) : IAsyncDisposable
+internal sealed partial class SharedLane(BackendTarget target, ILogger logger, bool authenticate = false) : IAsyncDisposable
 {
     private static readonly TimeSpan s_maxBackoff = TimeSpan.FromSeconds(1);
     private static readonly TimeSpan s_maxWait = TimeSpan.FromMilliseconds(250);
@@ -52,7 +52,7 @@ internal sealed partial class SharedLane(BackendTarget target, ILogger logger) :
     {
         try
         {
-            Volatile.Write(ref _connection, await BackendConnection.ConnectAsync(target, null, logger, OnFailed, cancellationToken));
+            Volatile.Write(ref _connection, await BackendConnection.ConnectAsync(target, null, logger, OnFailed, cancellationToken, authenticate));
             return true;
         }
         catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
@@ -103,7 +103,7 @@ internal sealed partial class SharedLane(BackendTarget target, ILogger logger) :
                 BackendConnection? connection = null;
                 try
                 {
-                    connection = await BackendConnection.ConnectAsync(target, null, logger, OnFailed, _stopping.Token);
+                    connection = await BackendConnection.ConnectAsync(target, null, logger, OnFailed, _stopping.Token, authenticate);
                     var current = Volatile.Read(ref _connection);
                     if (current is { IsFailed: false } || Interlocked.CompareExchange(ref _connection, connection, current) != current)
                     {

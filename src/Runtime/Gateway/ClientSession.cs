@@ -10,7 +10,7 @@ namespace SharpGears.Runtime.Gateway;
 /// moves to a private backend connection of its own the first time it needs connection state; replies
 /// come back in request order, written straight into the client's output by the backend connection.
 /// </summary>
-internal sealed partial class ClientSession
+internal sealed partial class ClientSession : IReplySink
 {
     private readonly GatewayServer _server;
     private readonly ConnectionContext _connection;

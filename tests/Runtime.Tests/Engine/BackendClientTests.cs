@@ -1,0 +1,82 @@
+using System.Net;
+using Microsoft.Extensions.Logging.Abstractions;
+using SharpGears.Api;
+using SharpGears.Runtime.Backend;
+using SharpGears.Runtime.Engine;
+
+namespace SharpGears.Runtime.Tests.Engine;
+
+/// <summary>The engine's own client, what scripts' Execute will use, against a real redis-server.</summary>
+public sealed class BackendClientTests : IAsyncLifetime
+{
+    private RedisServer _redis = null!;
+    private BackendClient _client = null!;
+
+    public async Task InitializeAsync()
+    {
+        _redis = new RedisServer("--requirepass", "s3cret");
+        _client = await StartClientAsync("s3cret");
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _client.DisposeAsync();
+        await _redis.DisposeAsync();
+    }
+
+    private async Task<BackendClient> StartClientAsync(string password)
+    {
+        var client = new BackendClient(new BackendTarget(new IPEndPoint(IPAddress.Loopback, _redis.Port), 0, null, password), NullLogger.Instance);
+        await client.StartAsync(CancellationToken.None);
+        return client;
+    }
+
+    [Fact]
+    public async Task RepliesBecomeTheValuesScriptsCastTo()
+    {
+        var key = GatewayFixture.Key("client");
+        Assert.Equal("OK", await _client.ExecuteAsync("SET", key, "héllo"));
+        Assert.Equal("héllo", await _client.ExecuteAsync("GET", key));
+        Assert.Null(await _client.ExecuteAsync("GET", key + ":missing"));
+        Assert.Equal(5L, await _client.ExecuteAsync("INCRBY", key + ":n", 5));
+        Assert.Equal(2L, await _client.ExecuteAsync("RPUSH", key + ":l", "a", new byte[] { (byte)'b' }));
+        Assert.Equal(new object?[] { "a", "b" }, await _client.ExecuteAsync("LRANGE", key + ":l", 0, -1));
+        Assert.Equal(1L, await _client.ExecuteAsync("HSET", key + ":h", "f", 1.5));
+        Assert.Equal(new object?[] { "f", "1.5" }, await _client.ExecuteAsync("HGETALL", key + ":h"));
+    }
+
+    [Fact]
+    public async Task AnErrorReplyIsThrownAsAGearsException()
+    {
+        var key = GatewayFixture.Key("client");
+        await _client.ExecuteAsync("SET", key, "text");
+        var error = await Assert.ThrowsAsync<GearsException>(() => _client.ExecuteAsync("LPUSH", key, "x"));
+        Assert.StartsWith("WRONGTYPE", error.Message);
+        Assert.Equal("text", await _client.ExecuteAsync("GET", key)); // and the client goes on
+    }
+
+    [Fact]
+    public async Task ThousandConcurrentCommandsEachGetTheirOwnReply()
+    {
+        var key = GatewayFixture.Key("client");
+        var replies = await Task.WhenAll(Enumerable.Range(0, 1000).Select(_ => _client.ExecuteAsync("INCR", key)));
+        Assert.Equal(Enumerable.Range(1, 1000).Select(i => (long)i), replies.Cast<long>().Order());
+    }
+
+    [Fact]
+    public async Task AWrongPasswordIsReportedNotHidden()
+    {
+        await using var client = await StartClientAsync("wrong");
+        var error = await Assert.ThrowsAsync<GearsException>(() => client.ExecuteAsync("PING"));
+        Assert.Contains("WRONGPASS", error.Message);
+    }
+
+    [Fact]
+    public async Task ABackendThatComesBackIsUsedAgain()
+    {
+        _redis.Kill();
+        await Assert.ThrowsAsync<GearsException>(() => _client.ExecuteAsync("PING")).WaitAsync(TimeSpan.FromSeconds(5));
+        _redis.Start();
+        await Wait.UntilAsync(async () => "PONG".Equals(await _client.ExecuteAsync("PING")), "the client reconnects");
+    }
+}
