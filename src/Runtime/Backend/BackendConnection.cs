@@ -1,6 +1,5 @@
 using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
-using SharpGears.Runtime.Gateway;
 using SharpGears.Runtime.Protocol;
 
 namespace SharpGears.Runtime.Backend;

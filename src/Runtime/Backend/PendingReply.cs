@@ -1,4 +1,3 @@
-using SharpGears.Runtime.Gateway;
 using SharpGears.Runtime.Protocol;
 
 namespace SharpGears.Runtime.Backend;

@@ -43,9 +43,6 @@ internal sealed partial class ClientSession : IReplySink
     /// <summary>The client's id within the gateway (not the backend's CLIENT ID).</summary>
     public string Id => _connection.ConnectionId;
 
-    /// <summary>True once the client has its own backend connection.</summary>
-    public bool IsPinned => _private is not null;
-
     public async Task RunAsync()
     {
         using var closed = _connection.ConnectionClosed.Register(static state => ((ClientSession)state!).OnConnectionClosed(), this);

@@ -39,8 +39,6 @@ internal static class RespWriter
 
     public static void WriteArrayHeader(IBufferWriter<byte> writer, long count) => WriteHeader(writer, (byte)'*', count);
 
-    public static void WriteNullBulk(IBufferWriter<byte> writer) => writer.Write("$-1\r\n"u8);
-
     public static void WriteBulk(IBufferWriter<byte> writer, ReadOnlySpan<byte> value)
     {
         WriteHeader(writer, (byte)'$', value.Length);
