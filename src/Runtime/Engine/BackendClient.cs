@@ -29,14 +29,14 @@ internal sealed class BackendClient(BackendTarget target, ILogger logger) : IAsy
         var request = new ReadOnlySequence<byte>(Encode(command, arguments));
         for (var attempt = 0; attempt < 2; attempt++)
         {
-            if (await _lane.GetConnectionAsync() is not { } connection)
+            if (await _lane.GetConnectionAsync().ConfigureAwait(false) is not { } connection)
             {
                 break;
             }
             var pending = new PendingCommand();
-            if (await connection.SendAsync(request, new PendingReply(pending, ReplyKind.Replies, 1)))
+            if (await connection.SendAsync(request, new PendingReply(pending, ReplyKind.Replies, 1)).ConfigureAwait(false))
             {
-                return await pending.Result;
+                return await pending.Result.ConfigureAwait(false);
             }
             // The connection was replaced under us: once more, on the new one.
         }

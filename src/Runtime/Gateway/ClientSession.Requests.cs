@@ -248,7 +248,22 @@ internal sealed partial class ClientSession
                 await Task.Yield(); // off the socket thread: RG.* commands may compile or run code
                 var arguments = _parser.InlineArguments ?? RequestArguments.Read(request);
                 var reply = new ArrayBufferWriter<byte>();
-                await _server.GearsCommands.ExecuteAsync(arguments, reply);
+                if (_inTransaction)
+                {
+                    // RG.* commands are answered here, not queued in the backend's transaction, so
+                    // they are refused; an unknown command, its reply dropped, makes Redis discard
+                    // the transaction at EXEC, as it would for any command refused while queueing.
+                    await SendAsync(new ReadOnlySequence<byte>(RespWriter.EncodeCommand("SHARPGEARS.REFUSED-IN-MULTI")), new PendingReply(this, ReplyKind.Replies, 1, Silent: true));
+                    RespWriter.WriteError(reply, $"ERR {Encoding.UTF8.GetString(arguments[0])} can not run inside MULTI: SharpGears answers RG.* commands itself; the transaction is discarded");
+                }
+                else if (await _server.Authorization.RefusalAsync(_server.GearsCommands.PermissionOf(arguments[0]), this, Encoding.UTF8.GetString(arguments[0]).ToUpperInvariant()) is { } refusal)
+                {
+                    RespWriter.WriteError(reply, refusal);
+                }
+                else
+                {
+                    await _server.GearsCommands.ExecuteAsync(new GearsRequest(arguments, reply, this));
+                }
                 if (replies > 0)
                 {
                     WriteLocal(output => output.Write(reply.WrittenSpan));

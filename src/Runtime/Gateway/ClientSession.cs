@@ -10,7 +10,7 @@ namespace SharpGears.Runtime.Gateway;
 /// moves to a private backend connection of its own the first time it needs connection state; replies
 /// come back in request order, written straight into the client's output by the backend connection.
 /// </summary>
-internal sealed partial class ClientSession : IReplySink
+internal sealed partial class ClientSession : IReplySink, IGearsClient
 {
     private readonly GatewayServer _server;
     private readonly ConnectionContext _connection;
@@ -38,6 +38,26 @@ internal sealed partial class ClientSession : IReplySink
         _lane = lane;
         _logger = logger;
         _parser = new RequestParser(server.Options.MaxBulkLength);
+    }
+
+    /// <summary>Called between requests (RG.* handling), when the client's connection has no replies outstanding.</summary>
+    public Task<object?>? AskOwnConnection(params string[] command)
+    {
+        if (_private is not { } connection)
+        {
+            return null;
+        }
+        var pending = new PendingCommand();
+        return AskAsync();
+
+        async Task<object?> AskAsync()
+        {
+            if (!await connection.SendAsync(new ReadOnlySequence<byte>(RespWriter.EncodeCommand(command)), new PendingReply(pending, ReplyKind.Replies, 1)))
+            {
+                throw new Api.GearsException("ERR the client's backend connection is lost");
+            }
+            return await pending.Result;
+        }
     }
 
     /// <summary>The client's id within the gateway (not the backend's CLIENT ID).</summary>

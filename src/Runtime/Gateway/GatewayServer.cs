@@ -5,6 +5,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using SharpGears.Runtime.Backend;
+using SharpGears.Runtime.Engine;
 using SharpGears.Runtime.Hosting;
 
 namespace SharpGears.Runtime.Gateway;
@@ -17,6 +18,7 @@ internal sealed partial class GatewayServer(
     IOptions<SharpGearsOptions> options,
     BackendService backend,
     GearsCommands gearsCommands,
+    GearsEngine engine,
     ILoggerFactory loggerFactory) : IHostedService, IAsyncDisposable
 {
     private static readonly byte[] s_maxClients = "-ERR max number of clients reached\r\n"u8.ToArray();
@@ -32,6 +34,11 @@ internal sealed partial class GatewayServer(
     public SharpGearsOptions Options { get; } = options.Value;
 
     public GearsCommands GearsCommands { get; } = gearsCommands;
+
+    /// <summary>Who may run which RG.* commands.</summary>
+    public GearsAuthorization Authorization => _authorization ??= new GearsAuthorization(this, engine);
+
+    private GearsAuthorization? _authorization;
 
     public BackendTarget Target => backend.Target;
 

@@ -10,26 +10,86 @@ namespace SharpGears.Runtime.Gateway;
 /// </summary>
 internal sealed class GearsCommands
 {
-    /// <summary>Handles one RG.* command: <c>arguments[0]</c> is its name; the reply goes to <c>reply</c>.</summary>
-    public delegate ValueTask Handler(IReadOnlyList<byte[]> arguments, IBufferWriter<byte> reply);
+    /// <summary>Handles one RG.* command; the reply goes to <see cref="GearsRequest.Reply"/>.</summary>
+    public delegate ValueTask Handler(GearsRequest request);
 
-    private readonly Dictionary<string, Handler> _handlers = new(StringComparer.OrdinalIgnoreCase);
+    private readonly Dictionary<string, (GearsPermission Permission, Handler Handler)> _handlers = new(StringComparer.OrdinalIgnoreCase);
 
     public GearsCommands()
     {
-        Register("RG.PYEXECUTE", static (_, reply) =>
+        Register("RG.PYEXECUTE", GearsPermission.Read, static request =>
         {
-            RespWriter.WriteError(reply, "ERR SharpGears runs C#, not Python: send the script with RG.CSEXECUTE \"<C# code>\" (same arguments as RG.PYEXECUTE)");
+            request.WriteError("ERR SharpGears runs C#, not Python: send the script with RG.CSEXECUTE \"<C# code>\" (same arguments as RG.PYEXECUTE)");
             return ValueTask.CompletedTask;
         });
     }
 
-    public void Register(string name, Handler handler) => _handlers[name] = handler;
+    public void Register(string name, GearsPermission permission, Handler handler) => _handlers[name] = (permission, handler);
 
     /// <summary>True when a handler answers the command <paramref name="name"/>.</summary>
     public bool IsRegistered(ReadOnlySpan<byte> name) => _handlers.ContainsKey(Encoding.UTF8.GetString(name));
 
-    /// <summary>Runs a registered command (see <see cref="IsRegistered"/>).</summary>
-    public ValueTask ExecuteAsync(IReadOnlyList<byte[]> arguments, IBufferWriter<byte> reply) =>
-        _handlers[Encoding.UTF8.GetString(arguments[0])](arguments, reply);
+    /// <summary>What a client must be allowed to do to run the registered command <paramref name="name"/>.</summary>
+    public GearsPermission PermissionOf(byte[] name) => _handlers[Encoding.UTF8.GetString(name)].Permission;
+
+    /// <summary>Runs a registered command (see <see cref="IsRegistered"/>); the caller has checked the permission.</summary>
+    public async ValueTask ExecuteAsync(GearsRequest request)
+    {
+        try
+        {
+            await _handlers[request.Name].Handler(request);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            // A bug of a handler must not end the client's session: it gets the error instead.
+            request.WriteError($"ERR {request.Name} failed: {e.Message}");
+        }
+    }
+}
+
+/// <summary>What an RG.* command requires of the client that sends it.</summary>
+internal enum GearsPermission
+{
+    /// <summary>Looking: a connection the backend accepts (authenticated, when it requires AUTH).</summary>
+    Read,
+
+    /// <summary>
+    /// Submitting code or changing the engine: scripts run with the gateway's rights, so the client's
+    /// backend user must be allowed every @dangerous command.
+    /// </summary>
+    Admin,
+}
+
+/// <summary>One RG.* command as its handler gets it.</summary>
+internal sealed class GearsRequest(IReadOnlyList<byte[]> arguments, IBufferWriter<byte> reply, IGearsClient client)
+{
+    public IReadOnlyList<byte[]> Arguments { get; } = arguments;
+
+    public IBufferWriter<byte> Reply { get; } = reply;
+
+    public IGearsClient Client { get; } = client;
+
+    /// <summary>The command's name as the client spelled it.</summary>
+    public string Name => Encoding.UTF8.GetString(Arguments[0]);
+
+    /// <summary>Argument <paramref name="index"/> (0 is the name) as UTF-8 text.</summary>
+    public string this[int index] => Encoding.UTF8.GetString(Arguments[index]);
+
+    public int Count => Arguments.Count;
+
+    /// <summary>An error reply; line breaks in <paramref name="message"/> become spaces (RESP errors are one line).</summary>
+    public void WriteError(string message) => RespWriter.WriteError(Reply, message.ReplaceLineEndings(" "));
+
+    /// <summary>Redis' own error for a wrong number of arguments.</summary>
+    public void WriteArityError() => WriteError($"ERR wrong number of arguments for '{Name.ToLowerInvariant()}' command");
+}
+
+/// <summary>The client an RG.* command came from, as far as authorization needs it.</summary>
+internal interface IGearsClient
+{
+    /// <summary>
+    /// Runs <paramref name="command"/> on the client's own backend connection, with the client's
+    /// rights; null when the client has none (it shares the gateway's unauthenticated connections).
+    /// </summary>
+    Task<object?>? AskOwnConnection(params string[] command);
 }

@@ -2,6 +2,9 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using SharpGears.Runtime.Engine;
+using SharpGears.Runtime.Engine.Commands;
+using SharpGears.Runtime.Engine.Configuration;
 using SharpGears.Runtime.Gateway;
 
 namespace SharpGears.Runtime.Hosting;
@@ -23,7 +26,7 @@ internal static class SharpGearsHostBuilderExtensions
 
     /// <summary>
     /// Binds <see cref="SharpGearsOptions"/> (appsettings.json, then environment variables, then the
-    /// command line) and registers the backend and the gateway, in that start order.
+    /// command line) and registers the backend, the engine and the gateway, in that start order.
     /// </summary>
     public static HostApplicationBuilder AddSharpGears(this HostApplicationBuilder builder, string[] args)
     {
@@ -42,10 +45,16 @@ internal static class SharpGearsHostBuilderExtensions
             .Validate(o => o.Port is >= 0 and <= 65535, "--port must be between 0 and 65535")
             .Validate(o => System.Net.IPAddress.TryParse(o.Bind, out _), "--bind must be an IP address")
             .Validate(o => o.MaxClients > 0, "MaxClients must be positive")
+            .Validate(o => o.ExecutionThreads > 0, "ExecutionThreads must be positive")
+            .Validate(o => o.ExecutionTimeout > 0, "ExecutionTimeout must be positive")
             .ValidateOnStart();
         builder.Services.AddSingleton<GearsCommands>();
+        builder.Services.AddSingleton<GearsSettings>();
         builder.Services.AddSingleton<BackendService>();
         builder.Services.AddHostedService(services => services.GetRequiredService<BackendService>());
+        builder.Services.AddSingleton<GearsEngine>();
+        builder.Services.AddHostedService(services => services.GetRequiredService<GearsEngine>());
+        builder.Services.AddHostedService<GearsCommandsRegistration>();
         builder.Services.AddSingleton<GatewayServer>();
         builder.Services.AddHostedService(services => services.GetRequiredService<GatewayServer>());
         return builder;

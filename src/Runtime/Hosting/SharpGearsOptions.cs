@@ -37,4 +37,10 @@ internal sealed class SharpGearsOptions
 
     /// <summary>How many backend connections the plain commands of all clients share.</summary>
     public int SharedConnections { get; set; } = 2;
+
+    /// <summary>Threads that run async and async_local executions (RedisGears' ExecutionThreads).</summary>
+    public int ExecutionThreads { get; set; } = 3;
+
+    /// <summary>Milliseconds an execution (or a script's body) may run before it is aborted; RG.CONFIGSET ExecutionTimeout changes it.</summary>
+    public int ExecutionTimeout { get; set; } = 60_000;
 }

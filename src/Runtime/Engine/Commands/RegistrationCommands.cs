@@ -1,0 +1,88 @@
+using System.Text.Json;
+using SharpGears.Api;
+using SharpGears.Runtime.Engine.Registrations;
+using SharpGears.Runtime.Gateway;
+
+namespace SharpGears.Runtime.Engine.Commands;
+
+/// <summary>RG.DUMPREGISTRATIONS, RG.UNREGISTER and RG.CLEARREGISTRATIONSSTATS.</summary>
+internal static class RegistrationCommands
+{
+    public static void Register(GearsCommands commands, GearsEngine engine)
+    {
+        commands.Register("RG.DUMPREGISTRATIONS", GearsPermission.Read, request =>
+        {
+            RespReply.Write(request.Reply, engine.Registrations.Select(Entry).ToList());
+            return ValueTask.CompletedTask;
+        });
+        commands.Register("RG.UNREGISTER", GearsPermission.Admin, async request =>
+        {
+            if (request.Count is < 2 or > 3)
+            {
+                request.WriteArityError();
+                return;
+            }
+            if (request.Count == 3 && !string.Equals(request[2], "abortpending", StringComparison.OrdinalIgnoreCase))
+            {
+                request.WriteError($"ERR Unknown argument given: {request[2]} (the only one is abortpending)");
+                return;
+            }
+            // Executions already running finish; queued ones do not start (abortpending or not).
+            RespReply.Write(request.Reply, await engine.UnregisterAsync(request[1])
+                ? new RespReply.Status("OK")
+                : new GearsException("execution is not registered"));
+        });
+        commands.Register("RG.CLEARREGISTRATIONSSTATS", GearsPermission.Admin, request =>
+        {
+            foreach (var registration in engine.Registrations)
+            {
+                registration.Statistics.Clear();
+            }
+            RespReply.Write(request.Reply, new RespReply.Status("OK"));
+            return ValueTask.CompletedTask;
+        });
+    }
+
+    /// <summary>One entry of RG.DUMPREGISTRATIONS, with RedisGears 1.2's fields in its order.</summary>
+    public static object?[] Entry(Registration registration)
+    {
+        var statistics = registration.Statistics;
+        var request = registration.Request;
+        object?[] entry =
+        [
+            "id", registration.Id,
+            "reader", request.Reader,
+            "desc", registration.Session.Definition.Description,
+            "RegistrationData", new object?[]
+            {
+                "mode", ModeName(registration.Mode),
+                "numTriggered", statistics.Triggered,
+                "numSuccess", statistics.Success,
+                "numFailures", statistics.Failures,
+                "numAborted", statistics.Aborted,
+                "lastRunDurationMS", statistics.LastRunDurationMs,
+                "totalRunDurationMS", statistics.TotalRunDurationMs,
+                "avgRunDurationMS", statistics.AverageRunDurationMs,
+                "lastError", statistics.LastError,
+                "args", new object?[]
+                {
+                    "regex", request.Prefix,
+                    "eventTypes", request.EventTypes,
+                    "keyTypes", request.KeyTypes,
+                    "hookCommands", request.Commands,
+                },
+            },
+            "PD", $"{{'sessionId':'{registration.Session.Id}', 'depsList':[{string.Join(", ", registration.Session.Definition.Requirements.Select(r => $"'{r}'"))}]}}",
+            "ExecutionThreadPool", "DefaultPool",
+        ];
+        // SharpGears' addition, only when there is something to say: what looked wrong at registration.
+        return registration.Warnings.Count == 0 ? entry : [.. entry, "warnings", registration.Warnings];
+    }
+
+    public static string ModeName(ExecutionMode mode) => mode switch
+    {
+        ExecutionMode.Sync => "sync",
+        ExecutionMode.AsyncLocal => "async_local",
+        _ => "async",
+    };
+}

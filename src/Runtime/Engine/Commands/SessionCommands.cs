@@ -1,0 +1,149 @@
+using System.Text.RegularExpressions;
+using SharpGears.Api;
+using SharpGears.Runtime.Engine.Sessions;
+using SharpGears.Runtime.Gateway;
+using SharpGears.Runtime.Scripting;
+
+namespace SharpGears.Runtime.Engine.Commands;
+
+/// <summary>RG.CSEXECUTE (RedisGears' RG.PYEXECUTE, in C#) and RG.DUMPSESSIONS.</summary>
+internal static partial class SessionCommands
+{
+    public static void Register(GearsCommands commands, GearsEngine engine)
+    {
+        commands.Register("RG.CSEXECUTE", GearsPermission.Admin, request => ExecuteAsync(request, engine));
+        commands.Register("RG.DUMPSESSIONS", GearsPermission.Read, request => DumpSessions(request, engine));
+    }
+
+    [GeneratedRegex("^[A-Za-z0-9_-]+$")]
+    private static partial Regex SessionId();
+
+    // RG.CSEXECUTE "<code>" [UNBLOCKING] [ID id] [DESCRIPTION text] [UPGRADE] [REPLACE_WITH id]
+    //   [FORCE_REINSTALL_REQUIREMENTS] [REQUIREMENTS pkg ...]: options in any order, REQUIREMENTS last.
+    private static async ValueTask ExecuteAsync(GearsRequest request, GearsEngine engine)
+    {
+        if (request.Count < 2)
+        {
+            request.WriteArityError();
+            return;
+        }
+        string? id = null, description = null, replaceWith = null;
+        var upgrade = false;
+        var requirements = new List<string>();
+        for (var i = 2; i < request.Count; i++)
+        {
+            var option = request[i].ToUpperInvariant();
+            switch (option)
+            {
+                case "UNBLOCKING" or "FORCE_REINSTALL_REQUIREMENTS":
+                    break; // a script that only registers answers at once either way
+                case "UPGRADE":
+                    upgrade = true;
+                    break;
+                case "ID" or "DESCRIPTION" or "REPLACE_WITH":
+                    if (++i >= request.Count)
+                    {
+                        request.WriteError($"ERR {option} needs a value");
+                        return;
+                    }
+                    var value = request[i];
+                    if (option != "DESCRIPTION" && !SessionId().IsMatch(value))
+                    {
+                        request.WriteError($"ERR {option} '{value}' is not a session id: use only letters, digits, '_' and '-'");
+                        return;
+                    }
+                    _ = option switch
+                    {
+                        "ID" => id = value,
+                        "DESCRIPTION" => description = value,
+                        _ => replaceWith = value,
+                    };
+                    break;
+                case "REQUIREMENTS":
+                    for (i++; i < request.Count; i++)
+                    {
+                        requirements.Add(request[i]);
+                    }
+                    break;
+                default:
+                    request.WriteError($"ERR Unknown argument given: {request[i]} (the arguments are UNBLOCKING, ID, DESCRIPTION, UPGRADE, REPLACE_WITH, FORCE_REINSTALL_REQUIREMENTS and REQUIREMENTS, which comes last)");
+                    return;
+            }
+        }
+        if (requirements.Count > 0)
+        {
+            request.WriteError($"ERR REQUIREMENTS ({string.Join(", ", requirements)}): NuGet requirements are not supported by this version of SharpGears yet; nothing was registered");
+            return;
+        }
+        try
+        {
+            await engine.SubmitAsync(request[1], id, description, upgrade, replaceWith, requirements);
+            RespReply.Write(request.Reply, new RespReply.Status("OK"));
+        }
+        catch (Exception e) when (e is ScriptCompilationException or GearsException)
+        {
+            request.WriteError("ERR " + e.Message);
+        }
+    }
+
+    // RG.DUMPSESSIONS [VERBOSE] [DEAD] [SESSIONS id ...]
+    private static ValueTask DumpSessions(GearsRequest request, GearsEngine engine)
+    {
+        bool verbose = false, dead = false;
+        HashSet<string>? only = null;
+        for (var i = 1; i < request.Count; i++)
+        {
+            switch (request[i].ToUpperInvariant())
+            {
+                case "VERBOSE":
+                    verbose = true;
+                    break;
+                case "DEAD":
+                    dead = true;
+                    break;
+                case "SESSIONS":
+                    only = [.. Enumerable.Range(i + 1, request.Count - i - 1).Select(j => request[j])];
+                    i = request.Count;
+                    break;
+                default:
+                    request.WriteError($"ERR Unknown argument given: {request[i]} (the arguments are VERBOSE, DEAD and SESSIONS id ...)");
+                    return ValueTask.CompletedTask;
+            }
+        }
+        var entries = dead
+            ? engine.DeadSessions.Where(id => only is null || only.Contains(id)).Select(DeadEntry).ToList()
+            : engine.Sessions.Where(s => only is null || only.Contains(s.Id)).Select(s => Entry(s, verbose)).ToList();
+        RespReply.Write(request.Reply, entries);
+        return ValueTask.CompletedTask;
+    }
+
+    private static object?[] Entry(Session session, bool verbose)
+    {
+        var registrations = session.Registrations;
+        return
+        [
+            "ID", session.Id,
+            "sessionDescription", session.Definition.Description,
+            "refCount", (long)registrations.Count,
+            "linked", "primary",
+            "dead", "false",
+            "requirementInstallationNeeded", 0L,
+            "requirements", session.Definition.Requirements,
+            "registrations", verbose
+                ? registrations.Select(RegistrationCommands.Entry).ToList()
+                : registrations.Select(r => r.Id).ToList(),
+        ];
+    }
+
+    private static object?[] DeadEntry(string id) =>
+    [
+        "ID", id,
+        "sessionDescription", null,
+        "refCount", 0L,
+        "linked", "primary",
+        "dead", "true",
+        "requirementInstallationNeeded", 0L,
+        "requirements", Array.Empty<object>(),
+        "registrations", Array.Empty<object>(),
+    ];
+}

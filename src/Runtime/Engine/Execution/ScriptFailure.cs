@@ -1,0 +1,36 @@
+using System.Diagnostics;
+using SharpGears.Api;
+
+namespace SharpGears.Runtime.Engine.Execution;
+
+/// <summary>Describes a script's exception for <c>lastError</c> and replies: the message and the script line.</summary>
+internal static class ScriptFailure
+{
+    /// <summary>
+    /// "InvalidOperationException: message (at orders.csx:line 3)". A <see cref="GearsException"/>
+    /// (RedisGears' flat_error, or an error reply from Redis) keeps its bare message; the line is
+    /// still given, since it is what a user needs to find the call.
+    /// </summary>
+    public static string Describe(Exception exception)
+    {
+        while (exception is AggregateException { InnerExceptions.Count: 1 } aggregate)
+        {
+            exception = aggregate.InnerException!;
+        }
+        var text = exception is GearsException ? exception.Message : $"{exception.GetType().Name}: {exception.Message}";
+        return ScriptLine(exception) is { } line ? $"{text} (at {line})" : text;
+    }
+
+    /// <summary>"name.csx:line 3": the innermost script frame of the exception's stack trace, if any.</summary>
+    public static string? ScriptLine(Exception exception)
+    {
+        foreach (var frame in new StackTrace(exception, fNeedFileInfo: true).GetFrames())
+        {
+            if (frame.GetFileName() is { } file && file.EndsWith(".csx", StringComparison.Ordinal) && frame.GetFileLineNumber() > 0)
+            {
+                return $"{Path.GetFileName(file)}:line {frame.GetFileLineNumber()}";
+            }
+        }
+        return exception.InnerException is { } inner ? ScriptLine(inner) : null;
+    }
+}

@@ -1,0 +1,263 @@
+using System.Globalization;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using LogLevel = Microsoft.Extensions.Logging.LogLevel;
+using Microsoft.Extensions.Options;
+using SharpGears.Api;
+using SharpGears.Api.Pipeline;
+using SharpGears.Runtime.Engine.Configuration;
+using SharpGears.Runtime.Engine.Execution;
+using SharpGears.Runtime.Engine.KeyEvents;
+using SharpGears.Runtime.Engine.Registrations;
+using SharpGears.Runtime.Engine.Sessions;
+using SharpGears.Runtime.Hosting;
+using SharpGears.Runtime.Scripting;
+
+namespace SharpGears.Runtime.Engine;
+
+/// <summary>
+/// The trigger engine: sessions of code and the registrations they make, the keyspace events that
+/// fire them, and the pools their executions run on. Started after the backend and before the
+/// gateway, so that RG.* commands work from the first client on.
+/// </summary>
+internal sealed partial class GearsEngine(
+    IOptions<SharpGearsOptions> options,
+    BackendService backend,
+    GearsSettings settings,
+    ILoggerFactory loggerFactory) : IHostedService, IAsyncDisposable
+{
+    /// <summary>On one node the shard id is forty zeros, as in RedisGears.</summary>
+    public const string ShardId = "0000000000000000000000000000000000000000";
+
+    private readonly ILogger _logger = loggerFactory.CreateLogger<GearsEngine>();
+    private readonly ILogger _scriptLogger = loggerFactory.CreateLogger("SharpGears.Scripts");
+    private readonly ScriptCompiler _compiler = new();
+    private readonly SemaphoreSlim _changes = new(1, 1);
+    private readonly Dictionary<string, Session> _sessions = [];
+    private readonly Dictionary<string, Registration> _registrations = [];
+    private readonly List<(string Id, WeakReference LoadContext)> _dead = [];
+    private SessionStore _store = null!;
+    private BackendClient _client = null!;
+    private ExecutionPool _pool = null!;
+    private ExecutionPool _dispatchThread = null!;
+    private RegistrationExecutor _executor = null!;
+    private KeyEventDispatcher _dispatcher = null!;
+    private KeyspaceSubscriber _subscriber = null!;
+    private long _sequence;
+
+    public GearsSettings Settings { get; } = settings;
+
+    /// <summary>SharpGears' own client of the backend, logged in with the --backend credentials.</summary>
+    public BackendClient Client => _client;
+
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        var target = backend.Target;
+        _store = new SessionStore(options.Value.DataDir, _logger);
+        _client = new BackendClient(target, loggerFactory.CreateLogger<BackendClient>());
+        await _client.StartAsync(cancellationToken);
+        _pool = new ExecutionPool("execution", Settings.Threads, () => Settings.Timeout, _logger);
+        _dispatchThread = new ExecutionPool("sync dispatch", 1, () => Settings.Timeout, _logger);
+        _executor = new RegistrationExecutor(Settings, _logger);
+        _dispatcher = new KeyEventDispatcher(_dispatchThread, _pool, _executor, _client);
+        _subscriber = new KeyspaceSubscriber(target, _logger, _dispatcher.OnEvent, EnableNotificationsAsync);
+        _subscriber.Start();
+        await LoadStoredSessionsAsync();
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken)
+    {
+        _subscriber?.Dispose();
+        _dispatchThread?.Dispose();
+        _pool?.Dispose();
+        return Task.CompletedTask;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_client is not null)
+        {
+            await _client.DisposeAsync();
+        }
+    }
+
+    private string NextId() => $"{ShardId}-{Interlocked.Increment(ref _sequence)}";
+
+    // Ids given back after a restart must not be handed out again.
+    private void ReserveId(string id)
+    {
+        if (id.StartsWith(ShardId + "-", StringComparison.Ordinal)
+            && long.TryParse(id.AsSpan(ShardId.Length + 1), NumberStyles.None, CultureInfo.InvariantCulture, out var number))
+        {
+            long current;
+            while ((current = Volatile.Read(ref _sequence)) < number && Interlocked.CompareExchange(ref _sequence, number, current) != current)
+            {
+            }
+        }
+    }
+
+    /// <summary>A snapshot of the live sessions.</summary>
+    public IReadOnlyList<Session> Sessions
+    {
+        get
+        {
+            lock (_sessions)
+            {
+                return [.. _sessions.Values.OrderBy(s => s.Id, StringComparer.Ordinal)];
+            }
+        }
+    }
+
+    /// <summary>Sessions replaced or removed whose code is still in memory (something still runs it, or no GC yet).</summary>
+    public IReadOnlyList<string> DeadSessions
+    {
+        get
+        {
+            lock (_dead)
+            {
+                _dead.RemoveAll(d => !d.LoadContext.IsAlive);
+                return [.. _dead.Select(d => d.Id)];
+            }
+        }
+    }
+
+    /// <summary>A snapshot of the live registrations, in the order they were made.</summary>
+    public IReadOnlyList<Registration> Registrations
+    {
+        get
+        {
+            lock (_sessions)
+            {
+                return [.. _registrations.Values.OrderBy(r => r.Id.Length).ThenBy(r => r.Id, StringComparer.Ordinal)];
+            }
+        }
+    }
+
+    public Registration? FindRegistration(string id)
+    {
+        lock (_sessions)
+        {
+            return _registrations.GetValueOrDefault(id);
+        }
+    }
+
+    /// <summary>Threads of the pool given up because a script never returned.</summary>
+    public int AbandonedThreads => (_pool?.AbandonedThreads ?? 0) + (_dispatchThread?.AbandonedThreads ?? 0);
+
+    /// <summary>
+    /// Creates a registration for <paramref name="request"/>, checked but not active yet. Throws a
+    /// <see cref="GearsException"/> for what cannot be registered.
+    /// </summary>
+    private Registration CreateRegistration(Session session, RegistrationRequest request, string? id)
+    {
+        if (request.Reader != Readers.Keys.Name)
+        {
+            throw new GearsException($"registrations over the {request.Reader} are not supported yet");
+        }
+        if (request.Commands is not null)
+        {
+            throw new GearsException("Register(commands: ...) links executions to client commands, which this version of SharpGears does not do yet; register without commands to react to keyspace events from any client");
+        }
+        var warnings = new List<string>();
+        foreach (var eventType in request.EventTypes ?? [])
+        {
+            if (KeyEventNames.WarningFor(eventType) is { } warning)
+            {
+                warnings.Add(warning);
+            }
+        }
+        if (request.EventTypes is { Count: 0 })
+        {
+            warnings.Add("eventTypes is empty: no event ever fires this registration; pass null for all events");
+        }
+        if (id is null)
+        {
+            id = NextId();
+        }
+        else
+        {
+            ReserveId(id);
+        }
+        return new Registration(id, session, request, warnings);
+    }
+
+    /// <summary>Registers <paramref name="request"/> for a live session (a registration made after its body ran).</summary>
+    public void AddRegistration(Session session, RegistrationRequest request, string? id)
+    {
+        var registration = CreateRegistration(session, request, id);
+        lock (_sessions)
+        {
+            if (session.IsDead)
+            {
+                throw new GearsException($"session {session.Id} was replaced or removed: it cannot register any more");
+            }
+            session.Add(registration);
+            _registrations[registration.Id] = registration;
+        }
+        LogWarnings(registration);
+        _ = RefreshAsync();
+    }
+
+    private void LogWarnings(Registration registration)
+    {
+        foreach (var warning in registration.Warnings)
+        {
+            LogRegistrationWarning(_logger, registration.Id, registration.Session.Id, warning);
+        }
+    }
+
+    /// <summary>
+    /// Points the dispatcher at the live registrations, makes sure the backend sends the events they
+    /// need, and listens to exactly those.
+    /// </summary>
+    private async Task RefreshAsync()
+    {
+        var registrations = Registrations;
+        _dispatcher.Update(registrations);
+        await EnableNotificationsAsync();
+        var keyRegistrations = registrations.Where(r => r.Request.Reader == Readers.Keys.Name).ToList();
+        IReadOnlyCollection<string> events = keyRegistrations.Any(r => r.EventTypes is null)
+            ? [KeyspaceSubscriber.AllEvents]
+            : keyRegistrations.SelectMany(r => r.EventTypes!).Select(e => e.ToLowerInvariant()).ToHashSet();
+        await _subscriber.ListenAsync(events);
+    }
+
+    /// <summary>
+    /// Adds the notify-keyspace-events classes that registrations need to the backend's (never removes
+    /// any: the user's own listeners may rely on them). Also called whenever the subscriber reconnects,
+    /// because a restarted backend has forgotten them.
+    /// </summary>
+    private async Task EnableNotificationsAsync()
+    {
+        var needed = string.Concat(Registrations
+            .Where(r => r.Request.Reader == Readers.Keys.Name)
+            .Select(r => KeyEventNames.FlagsFor(r.EventTypes))).Distinct().ToArray();
+        if (needed.Length == 0)
+        {
+            return;
+        }
+        try
+        {
+            var current = await _client.ExecuteAsync("CONFIG", "GET", "notify-keyspace-events") is object?[] { Length: >= 2 } pair ? pair[1] as string ?? "" : "";
+            var missing = new string([.. needed.Where(flag => !current.Contains(flag))]);
+            if (missing.Length > 0)
+            {
+                await _client.ExecuteAsync("CONFIG", "SET", "notify-keyspace-events", current + missing);
+                LogNotificationsEnabled(_logger, current + missing);
+            }
+        }
+        catch (GearsException e)
+        {
+            LogNotificationsRefused(_logger, new string(needed), e.Message);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Keyspace notifications on the backend are now '{Flags}'")]
+    private static partial void LogNotificationsEnabled(ILogger logger, string flags);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "The backend refused to enable keyspace notifications ({Error}): registrations will not fire until notify-keyspace-events includes '{Flags}' (set it in redis.conf, or give SharpGears' --backend user the right to CONFIG SET)")]
+    private static partial void LogNotificationsRefused(ILogger logger, string flags, string error);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Registration {Registration} (session {Session}): {Warning}")]
+    private static partial void LogRegistrationWarning(ILogger logger, string registration, string session, string warning);
+}

@@ -1,0 +1,82 @@
+using System.Collections.Immutable;
+using Microsoft.Extensions.Logging;
+using SharpGears.Api;
+using SharpGears.Api.Pipeline;
+using SharpGears.Runtime.Engine.Configuration;
+using SharpGears.Runtime.Engine.Execution;
+using SharpGears.Runtime.Engine.Sessions;
+using ApiLogLevel = SharpGears.Api.LogLevel;
+using LogLevel = Microsoft.Extensions.Logging.LogLevel;
+
+namespace SharpGears.Runtime.Engine;
+
+/// <summary>
+/// The engine's functions as one session's code sees them: the globals of its script (or the
+/// argument of a plugin's <c>Register</c>). Registrations made while the code's body runs are held
+/// until the body has finished without error; only then does the session replace what it upgrades.
+/// </summary>
+internal sealed partial class SessionGears(string sessionId, GearsEngine engine, BackendClient backend, GearsSettings settings, ILogger logger)
+    : IGears, IGearsRuntime
+{
+    private readonly List<RegistrationRequest> _pending = [];
+    private Session? _session;
+
+    /// <summary>The registrations the body made, in order.</summary>
+    public IReadOnlyList<RegistrationRequest> PendingRegistrations => _pending;
+
+    /// <summary>From now on, registrations go straight to <paramref name="session"/>.</summary>
+    public void Attach(Session session) => _session = session;
+
+    public GearsBuilder<TRecord> GB<TRecord>(Reader<TRecord> reader) => new(this, reader.Name, ImmutableList<Step>.Empty);
+
+    void IGearsRuntime.Register(RegistrationRequest request)
+    {
+        if (_session is { } session)
+        {
+            engine.AddRegistration(session, request, id: null); // registered later, from an execution or onRegistered
+        }
+        else
+        {
+            _pending.Add(request);
+        }
+    }
+
+    // Blocks the caller (a worker of the pool, as in RedisGears); the reply is completed elsewhere,
+    // so nothing it waits for needs this thread.
+    public object? Execute(string command, params object?[] arguments)
+    {
+        RunningExecution.ThrowIfAborted();
+        return backend.ExecuteAsync(command, arguments).GetAwaiter().GetResult();
+    }
+
+    public async Task<object?> ExecuteAsync(string command, params object?[] arguments)
+    {
+        RunningExecution.ThrowIfAborted();
+        var result = await backend.ExecuteAsync(command, arguments).ConfigureAwait(false);
+        RunningExecution.ThrowIfAborted();
+        return result;
+    }
+
+    public void Log(string message, ApiLogLevel level = ApiLogLevel.Notice) =>
+        LogFromScript(logger, level switch
+        {
+            ApiLogLevel.Debug => LogLevel.Trace,
+            ApiLogLevel.Verbose => LogLevel.Debug,
+            ApiLogLevel.Warning => LogLevel.Warning,
+            _ => LogLevel.Information,
+        }, sessionId, message);
+
+    public string? ConfigGet(string key) =>
+        Execute("CONFIG", "GET", key) is object?[] { Length: >= 2 } pair ? pair[1] as string : null;
+
+    public string? GearsConfigGet(string key, string? defaultValue = null) => settings.Get(key) ?? defaultValue;
+
+    // One node holds every slot: any hashtag maps here. This one is RedisGears' own on a single shard.
+    public string Hashtag() => "{06S}";
+
+    public void OverrideReply(object? value) =>
+        throw new GearsException("Can not get command ctx: OverrideReply needs an execution linked to a client's command (Register with commands: [...])");
+
+    [LoggerMessage(Message = "[{Session}] {Message}")]
+    private static partial void LogFromScript(ILogger logger, LogLevel level, string session, string message);
+}
