@@ -1,3 +1,5 @@
+using System.ComponentModel;
+
 namespace SharpGears.Api;
 
 /// <summary>
@@ -20,6 +22,16 @@ public interface IGears
     /// atomic with the next.
     /// </summary>
     object? Execute(string command, params object?[] arguments);
+
+    /// <summary>
+    /// Compiler support, not for direct use: SharpGears' script compiler turns an <see cref="Execute"/>
+    /// whose reply is unused, at the very end of a step's lambda, into this call. The engine sends the
+    /// command and waits for its reply when the step returns, before anything else of the execution
+    /// runs, so the script sees the same order and the same error (at <paramref name="line"/>), while
+    /// the thread serves other executions meanwhile.
+    /// </summary>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    void ExecuteAtStepEnd(int line, string command, params object?[] arguments) => Execute(command, arguments);
 
     /// <summary>As <see cref="Execute"/>, without blocking the caller while Redis answers.</summary>
     Task<object?> ExecuteAsync(string command, params object?[] arguments);

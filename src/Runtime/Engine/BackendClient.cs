@@ -1,5 +1,4 @@
-using System.Globalization;
-using System.Text;
+using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
 using SharpGears.Api;
 using SharpGears.Runtime.Backend;
@@ -8,14 +7,24 @@ using SharpGears.Runtime.Protocol;
 namespace SharpGears.Runtime.Engine;
 
 /// <summary>
-/// SharpGears' own client of the backend, for what scripts <c>Execute</c>: one connection, logged in
-/// with the <c>--backend</c> credentials, kept open and reconnected like a shared lane, with the
-/// commands of all executions pipelined on it. Each command is a <see cref="PendingCommand"/> that the
-/// connection answers directly, in order.
+/// SharpGears' own client of the backend, for what scripts <c>Execute</c>, logged in with the
+/// <c>--backend</c> credentials. Two ways in:
+/// <list type="bullet">
+/// <item>asynchronous calls share one connection, kept open and reconnected like a shared lane, with
+/// the commands of all callers pipelined on it; each is a <see cref="PendingCommand"/> that the
+/// connection answers directly, in order;</item>
+/// <item>synchronous calls from an execution worker (a thread that <see cref="AdoptCurrentThread"/>)
+/// go over a connection of that thread's own with one blocking write and read, as RedisGears' execute
+/// runs inline: no hand-off between threads, which is most of the cost of a small command.</item>
+/// </list>
 /// </summary>
-internal sealed class BackendClient(BackendTarget target, ILogger logger) : IAsyncDisposable
+internal sealed class BackendClient(BackendTarget target, ILogger logger, TimeSpan blockingReplyTimeout) : IAsyncDisposable
 {
     private readonly SharedLane _lane = new(target, logger, authenticate: true);
+    private readonly List<BlockingConnection> _blocking = [];
+
+    [ThreadStatic]
+    private static ThreadConnection? t_connection;
 
     public Task<bool> StartAsync(CancellationToken cancellationToken) => _lane.StartAsync(cancellationToken);
 
@@ -26,7 +35,9 @@ internal sealed class BackendClient(BackendTarget target, ILogger logger) : IAsy
     /// </summary>
     public async Task<object?> ExecuteAsync(string command, params object?[] arguments)
     {
-        var request = new ReadOnlySequence<byte>(Encode(command, arguments));
+        var encoded = new ArrayBufferWriter<byte>(64);
+        RespWriter.WriteCommand(encoded, command, arguments);
+        var request = new ReadOnlySequence<byte>(encoded.WrittenMemory);
         for (var attempt = 0; attempt < 2; attempt++)
         {
             if (await _lane.GetConnectionAsync().ConfigureAwait(false) is not { } connection)
@@ -43,24 +54,73 @@ internal sealed class BackendClient(BackendTarget target, ILogger logger) : IAsy
         throw new GearsException($"SharpGears cannot reach the backend Redis ({_lane.LastError ?? "connection lost"})");
     }
 
-    private static byte[] Encode(string command, object?[] arguments)
+    /// <summary>
+    /// As <see cref="ExecuteAsync"/>, blocking the caller: on an execution worker over its own
+    /// connection, elsewhere by waiting for the shared one.
+    /// </summary>
+    public object? Execute(string command, params object?[] arguments) =>
+        t_connection is { } own && own.Client == this
+            ? ExecuteBlocking(own, command, arguments)
+            : ExecuteAsync(command, arguments).GetAwaiter().GetResult();
+
+    /// <summary>
+    /// Runs the command the cheapest way for the caller: at once over the worker's own connection,
+    /// else asynchronously on the shared one.
+    /// </summary>
+    public ValueTask<object?> ExecuteFastAsync(string command, params object?[] arguments) =>
+        t_connection is { } own && own.Client == this
+            ? ValueTask.FromResult(ExecuteBlocking(own, command, arguments))
+            : new ValueTask<object?>(ExecuteAsync(command, arguments));
+
+    /// <summary>From now on, this thread's synchronous calls use a connection of its own (made when first needed).</summary>
+    public void AdoptCurrentThread() => t_connection = new ThreadConnection(this);
+
+    private object? ExecuteBlocking(ThreadConnection own, string command, object?[] arguments)
     {
-        var parts = new List<byte[]>(arguments.Length + 1) { Encoding.UTF8.GetBytes(command) };
-        foreach (var argument in arguments)
+        if (own.Connection is null)
         {
-            parts.Add(argument switch
+            try
             {
-                null => throw new ArgumentNullException(nameof(arguments), $"an argument of {command} is null"),
-                byte[] bytes => bytes,
-                string text => Encoding.UTF8.GetBytes(text),
-                IFormattable formattable => Encoding.UTF8.GetBytes(formattable.ToString(null, CultureInfo.InvariantCulture)),
-                _ => Encoding.UTF8.GetBytes(argument.ToString() ?? ""),
-            });
+                own.Connection = BlockingConnection.Connect(target, selectDatabase: true, blockingReplyTimeout);
+            }
+            catch (Exception e) when (e is SocketException or IOException or TimeoutException or AggregateException or GearsException)
+            {
+                throw new GearsException($"SharpGears cannot reach the backend Redis ({(e is AggregateException a ? a.InnerException?.Message : e.Message)})");
+            }
+            lock (_blocking)
+            {
+                _blocking.Add(own.Connection);
+            }
         }
-        var buffer = new ArrayBufferWriter<byte>();
-        RespWriter.WriteCommand(buffer, parts);
-        return buffer.WrittenSpan.ToArray();
+        try
+        {
+            return own.Connection.Execute(command, arguments);
+        }
+        catch (Exception e) when (e is SocketException or IOException or ObjectDisposedException)
+        {
+            // Whether the command ran is unknown, so it is not sent again; the next call reconnects.
+            own.Connection.Dispose();
+            own.Connection = null;
+            throw new GearsException($"the connection to the backend Redis was lost during {command} ({e.Message}); it may or may not have run");
+        }
     }
 
-    public ValueTask DisposeAsync() => _lane.DisposeAsync();
+    public async ValueTask DisposeAsync()
+    {
+        await _lane.DisposeAsync();
+        lock (_blocking)
+        {
+            foreach (var connection in _blocking)
+            {
+                connection.Dispose();
+            }
+        }
+    }
+
+    private sealed class ThreadConnection(BackendClient client)
+    {
+        public BackendClient Client { get; } = client;
+
+        public BlockingConnection? Connection { get; set; }
+    }
 }

@@ -54,10 +54,10 @@ internal sealed partial class GearsEngine(
     {
         var target = backend.Target;
         _store = new SessionStore(options.Value.DataDir, _logger);
-        _client = new BackendClient(target, loggerFactory.CreateLogger<BackendClient>());
+        _client = new BackendClient(target, loggerFactory.CreateLogger<BackendClient>(), Settings.Timeout);
         await _client.StartAsync(cancellationToken);
-        _pool = new ExecutionPool("execution", Settings.Threads, () => Settings.Timeout, _logger);
-        _dispatchThread = new ExecutionPool("sync dispatch", 1, () => Settings.Timeout, _logger);
+        _pool = new ExecutionPool("execution", Settings.Threads, () => Settings.Timeout, _logger, _client.AdoptCurrentThread);
+        _dispatchThread = new ExecutionPool("sync dispatch", 1, () => Settings.Timeout, _logger, _client.AdoptCurrentThread);
         _executor = new RegistrationExecutor(Settings, _logger);
         _dispatcher = new KeyEventDispatcher(_dispatchThread, _pool, _executor, _client);
         _subscriber = new KeyspaceSubscriber(target, _logger, _dispatcher.OnEvent, EnableNotificationsAsync);

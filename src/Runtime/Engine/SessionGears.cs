@@ -41,12 +41,25 @@ internal sealed partial class SessionGears(string sessionId, GearsEngine engine,
         }
     }
 
-    // Blocks the caller (a worker of the pool, as in RedisGears); the reply is completed elsewhere,
-    // so nothing it waits for needs this thread.
+    // Blocks the caller, as RedisGears' execute does; on an execution worker over the worker's own connection.
     public object? Execute(string command, params object?[] arguments)
     {
         RunningExecution.ThrowIfAborted();
-        return backend.ExecuteAsync(command, arguments).GetAwaiter().GetResult();
+        return backend.Execute(command, arguments);
+    }
+
+    // A step's last command: sent now, its reply awaited when the step returns (see StepTailExecutes).
+    public void ExecuteAtStepEnd(int line, string command, params object?[] arguments)
+    {
+        RunningExecution.ThrowIfAborted();
+        if (RunningExecution.Current is { CanDeferToStepEnd: true } execution)
+        {
+            execution.DeferToStepEnd(backend.ExecuteAsync(command, arguments), $"{sessionId}.csx:line {line}");
+        }
+        else
+        {
+            backend.Execute(command, arguments); // outside a step (a plugin calling it, say): as Execute
+        }
     }
 
     public async Task<object?> ExecuteAsync(string command, params object?[] arguments)

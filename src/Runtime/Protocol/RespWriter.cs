@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Buffers.Text;
 using System.Text;
 
@@ -46,7 +47,51 @@ internal static class RespWriter
         writer.Write("\r\n"u8);
     }
 
-    public static void WriteBulk(IBufferWriter<byte> writer, string value) => WriteBulk(writer, Encoding.UTF8.GetBytes(value));
+    public static void WriteBulk(IBufferWriter<byte> writer, string value)
+    {
+        var length = Encoding.UTF8.GetByteCount(value);
+        WriteHeader(writer, (byte)'$', length);
+        var span = writer.GetSpan(length + 2);
+        Encoding.UTF8.GetBytes(value, span);
+        span[length] = (byte)'\r';
+        span[length + 1] = (byte)'\n';
+        writer.Advance(length + 2);
+    }
+
+    /// <summary>
+    /// A command made of script values (what <c>Execute</c> is given): strings as UTF-8, byte arrays
+    /// as they are, numbers in the invariant culture, anything else as its string form.
+    /// </summary>
+    public static void WriteCommand(IBufferWriter<byte> writer, string command, ReadOnlySpan<object?> arguments)
+    {
+        WriteArrayHeader(writer, arguments.Length + 1);
+        WriteBulk(writer, command);
+        Span<byte> digits = stackalloc byte[20];
+        foreach (var argument in arguments)
+        {
+            switch (argument)
+            {
+                case null:
+                    throw new ArgumentNullException(nameof(arguments), $"an argument of {command} is null");
+                case byte[] bytes:
+                    WriteBulk(writer, bytes);
+                    break;
+                case string text:
+                    WriteBulk(writer, text);
+                    break;
+                case long or int:
+                    Utf8Formatter.TryFormat(Convert.ToInt64(argument, CultureInfo.InvariantCulture), digits, out var written);
+                    WriteBulk(writer, digits[..written]);
+                    break;
+                case IFormattable formattable:
+                    WriteBulk(writer, formattable.ToString(null, CultureInfo.InvariantCulture));
+                    break;
+                default:
+                    WriteBulk(writer, argument.ToString() ?? "");
+                    break;
+            }
+        }
+    }
 
     /// <summary>A request as a client sends it: an array of bulk strings.</summary>
     public static void WriteCommand(IBufferWriter<byte> writer, IReadOnlyList<byte[]> arguments)

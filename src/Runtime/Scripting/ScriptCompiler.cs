@@ -16,6 +16,7 @@ namespace SharpGears.Runtime.Scripting;
 internal sealed class ScriptCompiler
 {
     private static readonly CSharpParseOptions s_parseOptions = new(LanguageVersion.Latest, kind: SourceCodeKind.Script);
+    private static readonly EmitOptions s_emitOptions = new(debugInformationFormat: DebugInformationFormat.PortablePdb);
     private readonly ScriptReferences _references = ScriptReferences.Default;
     private readonly CSharpCompilationOptions _options;
     private long _compilations;
@@ -45,12 +46,20 @@ internal sealed class ScriptCompiler
             returnType: typeof(object),
             globalsType: typeof(IGears));
 
+        var rewritten = StepTailExecutes.Rewrite(compilation, tree);
+        if (rewritten != tree)
+        {
+            compilation = compilation.ReplaceSyntaxTree(tree, rewritten);
+        }
+
         using var assembly = new MemoryStream();
         using var symbols = new MemoryStream();
-        var emitted = compilation.Emit(assembly, symbols, options: new EmitOptions(debugInformationFormat: DebugInformationFormat.PortablePdb));
+        var emitted = compilation.Emit(assembly, symbols, options: s_emitOptions);
         if (!emitted.Success)
         {
-            var errors = emitted.Diagnostics
+            // Errors are reported against the code as written: the rewrite moves columns on its lines.
+            var diagnostics = rewritten == tree ? emitted.Diagnostics : compilation.ReplaceSyntaxTree(rewritten, tree).GetDiagnostics();
+            var errors = diagnostics
                 .Where(d => d.Severity == DiagnosticSeverity.Error)
                 .Select(Describe)
                 .ToList();

@@ -19,13 +19,15 @@ internal sealed partial class ExecutionPool : TaskScheduler, IDisposable
     private readonly Func<TimeSpan> _timeout;
     private readonly ILogger _logger;
     private readonly Timer _watchdog;
+    private readonly Action? _onWorkerStart;
     private int _nextWorker;
 
     [ThreadStatic]
     private static Worker? t_worker;
 
-    public ExecutionPool(string name, int threads, Func<TimeSpan> timeout, ILogger logger)
+    public ExecutionPool(string name, int threads, Func<TimeSpan> timeout, ILogger logger, Action? onWorkerStart = null)
     {
+        _onWorkerStart = onWorkerStart;
         _name = name;
         _timeout = timeout;
         _logger = logger;
@@ -91,6 +93,7 @@ internal sealed partial class ExecutionPool : TaskScheduler, IDisposable
     private void RunWorker(Worker worker)
     {
         t_worker = worker;
+        _onWorkerStart?.Invoke();
         try
         {
             foreach (var work in _queue.GetConsumingEnumerable())

@@ -7,10 +7,13 @@ internal static class PipelineRunner
 {
     /// <summary>
     /// Passes <paramref name="records"/> through <paramref name="steps"/> and returns what comes out.
-    /// Checks <paramref name="aborted"/> between steps, so an aborted execution stops at the next one.
+    /// After every call of a step's lambda, waits for the command it may have ended with (see
+    /// <see cref="RunningExecution.StepEndedAsync"/>). Checks for an abort between steps, so an aborted
+    /// execution stops at the next one.
     /// </summary>
-    public static async ValueTask<List<object?>> RunAsync(IReadOnlyList<Step> steps, List<object?> records, CancellationToken aborted)
+    public static async ValueTask<List<object?>> RunAsync(IReadOnlyList<Step> steps, List<object?> records, RunningExecution execution)
     {
+        var aborted = execution.Aborted;
         foreach (var step in steps)
         {
             aborted.ThrowIfCancellationRequested();
@@ -20,6 +23,7 @@ internal static class PipelineRunner
                     for (var i = 0; i < records.Count; i++)
                     {
                         records[i] = await map.Apply(records[i]);
+                        await execution.StepEndedAsync();
                     }
                     break;
 
@@ -28,6 +32,7 @@ internal static class PipelineRunner
                     foreach (var record in records)
                     {
                         expanded.AddRange(await flatMap.Apply(record));
+                        await execution.StepEndedAsync();
                     }
                     records = expanded;
                     break;
@@ -36,7 +41,9 @@ internal static class PipelineRunner
                     var kept = new List<object?>(records.Count);
                     foreach (var record in records)
                     {
-                        if (await filter.Keep(record))
+                        var keep = await filter.Keep(record);
+                        await execution.StepEndedAsync();
+                        if (keep)
                         {
                             kept.Add(record);
                         }
@@ -48,6 +55,7 @@ internal static class PipelineRunner
                     foreach (var record in records)
                     {
                         await forEach.Apply(record);
+                        await execution.StepEndedAsync();
                     }
                     break;
 
@@ -58,6 +66,7 @@ internal static class PipelineRunner
                         foreach (var record in records)
                         {
                             accumulator = await accumulate.Fold(accumulator, record);
+                            await execution.StepEndedAsync();
                         }
                         records = [accumulator];
                     }

@@ -60,10 +60,11 @@ internal sealed partial class RegistrationExecutor(GearsSettings settings, ILogg
             }
         }, null);
         var previous = RunningExecution.Current;
-        RunningExecution.Current = new RunningExecution(registration, timeout.Token);
+        var execution = new RunningExecution(registration, timeout.Token);
+        RunningExecution.Current = execution;
         try
         {
-            await PipelineRunner.RunAsync(registration.Steps, records, timeout.Token);
+            await PipelineRunner.RunAsync(registration.Steps, records, execution);
             if (Interlocked.CompareExchange(ref outcome.Value, Finished, Running) == Running)
             {
                 statistics.OnSucceeded(Stopwatch.GetTimestamp() - started);

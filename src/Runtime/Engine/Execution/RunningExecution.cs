@@ -22,6 +22,41 @@ internal sealed class RunningExecution(Registration? registration, CancellationT
     /// <summary>Cancelled when the execution is aborted (time-out): script functions then throw.</summary>
     public CancellationToken Aborted { get; } = aborted;
 
+    // The command a step ended with (ExecuteAtStepEnd), not yet answered, and where the script sent it.
+    private Task<object?>? _stepEndCommand;
+    private string? _stepEndLocation;
+
+    /// <summary>True when no command waits for the end of the step yet.</summary>
+    public bool CanDeferToStepEnd => _stepEndCommand is null;
+
+    /// <summary>Keeps the command a step's lambda ends with (see IGears.ExecuteAtStepEnd) until the step returns.</summary>
+    public void DeferToStepEnd(Task<object?> command, string location)
+    {
+        _stepEndCommand = command;
+        _stepEndLocation = location;
+    }
+
+    /// <summary>
+    /// Waits for the command the step ended with, if any, and throws its error as the step's own, at
+    /// the script line that sent it. Called when every step returns, before anything else runs.
+    /// </summary>
+    public ValueTask StepEndedAsync() => _stepEndCommand is null ? ValueTask.CompletedTask : AwaitStepEndAsync();
+
+    private async ValueTask AwaitStepEndAsync()
+    {
+        var command = _stepEndCommand!;
+        var location = _stepEndLocation!;
+        _stepEndCommand = null;
+        try
+        {
+            await command.WaitAsync(Aborted);
+        }
+        catch (Api.GearsException e)
+        {
+            throw new ScriptCallException(e, location);
+        }
+    }
+
     /// <summary>Throws when the current execution was aborted, so that a script stops at its next call.</summary>
     public static void ThrowIfAborted()
     {

@@ -17,6 +17,10 @@ internal static class ScriptFailure
         {
             exception = aggregate.InnerException!;
         }
+        if (exception is ScriptCallException call)
+        {
+            return $"{Describe(call.InnerException!)} (at {call.Location})";
+        }
         var text = exception is GearsException ? exception.Message : $"{exception.GetType().Name}: {exception.Message}";
         return ScriptLine(exception) is { } line ? $"{text} (at {line})" : text;
     }

@@ -32,7 +32,7 @@ internal sealed partial class KeyspaceSubscriber : IDisposable
     private readonly HashSet<string> _wanted = [];
     private readonly HashSet<string> _subscribed = [];
     private readonly Dictionary<string, TaskCompletionSource> _confirmations = [];
-    private Socket? _socket;
+    private BlockingConnection? _connection;
     private Thread? _thread;
 
     public KeyspaceSubscriber(BackendTarget target, ILogger logger, Action<string, string> onEvent, Func<Task> onConnected)
@@ -48,7 +48,7 @@ internal sealed partial class KeyspaceSubscriber : IDisposable
     public const string AllEvents = "*";
 
     /// <summary>True while connected and subscribed as asked.</summary>
-    public bool IsConnected => Volatile.Read(ref _socket) is not null;
+    public bool IsConnected => Volatile.Read(ref _connection) is not null;
 
     public void Start()
     {
@@ -69,9 +69,9 @@ internal sealed partial class KeyspaceSubscriber : IDisposable
         {
             _wanted.Clear();
             _wanted.UnionWith(eventNames);
-            if (_socket is { } socket)
+            if (_connection is { } connection)
             {
-                confirmations = Reconcile(socket);
+                confirmations = Reconcile(connection);
             }
         }
         try
@@ -85,7 +85,7 @@ internal sealed partial class KeyspaceSubscriber : IDisposable
     }
 
     // Sends what changed between _wanted and _subscribed; returns the confirmations to wait for.
-    private List<Task> Reconcile(Socket socket)
+    private List<Task> Reconcile(BlockingConnection connection)
     {
         var added = _wanted.Except(_subscribed).ToList();
         var removed = _subscribed.Except(_wanted).ToList();
@@ -108,7 +108,7 @@ internal sealed partial class KeyspaceSubscriber : IDisposable
         {
             try
             {
-                socket.Send(request.WrittenSpan);
+                connection.Send(request.WrittenSpan);
             }
             catch (Exception e) when (e is SocketException or ObjectDisposedException)
             {
@@ -126,19 +126,17 @@ internal sealed partial class KeyspaceSubscriber : IDisposable
         var wasConnected = true;
         while (!_stopping.IsCancellationRequested)
         {
-            Socket? socket = null;
+            BlockingConnection? connection = null;
             try
             {
-                socket = Connect();
-                var reader = new FrameReader(socket);
-                Login(socket, reader);
+                connection = BlockingConnection.Connect(_target, selectDatabase: false, Timeout.InfiniteTimeSpan, _stopping.Token);
                 // Notifications first, then subscriptions: a backend that restarted has lost both.
                 _onConnected().GetAwaiter().GetResult();
                 lock (_lock)
                 {
                     _subscribed.Clear();
-                    Volatile.Write(ref _socket, socket);
-                    Reconcile(socket);
+                    Volatile.Write(ref _connection, connection);
+                    Reconcile(connection);
                 }
                 if (!wasConnected)
                 {
@@ -146,7 +144,7 @@ internal sealed partial class KeyspaceSubscriber : IDisposable
                 }
                 wasConnected = true;
                 backoff = TimeSpan.FromMilliseconds(100);
-                while (reader.Next() is { } frame)
+                while (connection.ReadFrame() is { } frame)
                 {
                     Handle(frame);
                 }
@@ -168,47 +166,16 @@ internal sealed partial class KeyspaceSubscriber : IDisposable
             {
                 lock (_lock)
                 {
-                    if (_socket == socket)
+                    if (_connection == connection)
                     {
-                        Volatile.Write(ref _socket, null);
+                        Volatile.Write(ref _connection, null);
                     }
                 }
-                socket?.Dispose();
+                connection?.Dispose();
             }
             _stopping.Token.WaitHandle.WaitOne(backoff);
             backoff = TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, TimeSpan.FromSeconds(1).Ticks));
         }
-    }
-
-    private Socket Connect()
-    {
-        var socket = _target.EndPoint is UnixDomainSocketEndPoint
-            ? new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified)
-            : new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
-        try
-        {
-            if (!socket.ConnectAsync(_target.EndPoint, _stopping.Token).AsTask().Wait(TimeSpan.FromSeconds(5)))
-            {
-                throw new TimeoutException($"no connection to {_target} within 5 s");
-            }
-            return socket;
-        }
-        catch
-        {
-            socket.Dispose();
-            throw;
-        }
-    }
-
-    private void Login(Socket socket, FrameReader reader)
-    {
-        if (_target.Password is not { } password)
-        {
-            return;
-        }
-        socket.Send(RespWriter.EncodeCommand(_target.User is { } user ? ["AUTH", user, password] : ["AUTH", password]));
-        var reply = reader.Next() ?? throw new IOException("the backend closed the connection during AUTH");
-        RespValue.Read(reply); // throws the error reply (WRONGPASS, ...)
     }
 
     private void Handle(ReadOnlySequence<byte> frame)
@@ -249,59 +216,9 @@ internal sealed partial class KeyspaceSubscriber : IDisposable
         _stopping.Cancel();
         lock (_lock)
         {
-            _socket?.Dispose();
+            _connection?.Dispose();
         }
         _thread?.Join(TimeSpan.FromSeconds(5));
-    }
-
-    /// <summary>Whole reply frames from a socket, read with blocking calls.</summary>
-    private sealed class FrameReader(Socket socket)
-    {
-        private readonly ReplyWalker _walker = new();
-        private byte[] _buffer = new byte[64 * 1024];
-        private int _start;
-        private int _walked;
-        private int _end;
-
-        /// <summary>The next whole frame (valid until the next call), or null when the peer closed.</summary>
-        public ReadOnlySequence<byte>? Next()
-        {
-            while (true)
-            {
-                if (_walked < _end)
-                {
-                    var reader = new SequenceReader<byte>(new ReadOnlySequence<byte>(_buffer, _walked, _end - _walked));
-                    var complete = _walker.Advance(ref reader);
-                    var frameStart = _start;
-                    _walked += (int)reader.Consumed;
-                    if (complete)
-                    {
-                        _start = _walked;
-                        return new ReadOnlySequence<byte>(_buffer, frameStart, _walked - frameStart);
-                    }
-                }
-                if (_start == _end)
-                {
-                    _start = _walked = _end = 0;
-                }
-                else if (_end == _buffer.Length)
-                {
-                    // Make room: move the unfinished frame to the front, or grow for a large one.
-                    var target = _start > 0 ? _buffer : new byte[_buffer.Length * 2];
-                    Buffer.BlockCopy(_buffer, _start, target, 0, _end - _start);
-                    _walked -= _start;
-                    _end -= _start;
-                    _start = 0;
-                    _buffer = target;
-                }
-                var read = socket.Receive(_buffer, _end, _buffer.Length - _end, SocketFlags.None);
-                if (read == 0)
-                {
-                    return null;
-                }
-                _end += read;
-            }
-        }
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Lost the keyspace notifications of the backend ({Reason}); reconnecting. Events that happen until then are not seen (as in RedisGears)")]

@@ -1,0 +1,119 @@
+using System.Net.Sockets;
+using SharpGears.Api;
+using SharpGears.Runtime.Protocol;
+
+namespace SharpGears.Runtime.Backend;
+
+/// <summary>
+/// A backend connection used with blocking calls by one thread that owns it: an execution worker (so
+/// that a script's synchronous <c>Execute</c> is one write and one read, with no hand-off between
+/// threads) or the keyspace subscriber. Logged in with the --backend credentials.
+/// </summary>
+internal sealed class BlockingConnection : IDisposable
+{
+    private readonly Socket _socket;
+    private readonly ArrayBufferWriter<byte> _request = new(256);
+    private readonly ReplyWalker _walker = new();
+    private byte[] _buffer = new byte[16 * 1024];
+    private int _start;
+    private int _walked;
+    private int _end;
+
+    private BlockingConnection(Socket socket) => _socket = socket;
+
+    /// <summary>
+    /// Connects, logs in and, with <paramref name="selectDatabase"/>, selects the target's database.
+    /// Replies that take longer than <paramref name="replyTimeout"/> fail the call.
+    /// </summary>
+    public static BlockingConnection Connect(BackendTarget target, bool selectDatabase, TimeSpan replyTimeout, CancellationToken cancellationToken = default)
+    {
+        var socket = target.EndPoint is UnixDomainSocketEndPoint
+            ? new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified)
+            : new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        var connection = new BlockingConnection(socket);
+        try
+        {
+            if (!socket.ConnectAsync(target.EndPoint, cancellationToken).AsTask().Wait(TimeSpan.FromSeconds(5), cancellationToken))
+            {
+                throw new TimeoutException($"no connection to the backend at {target} within 5 s");
+            }
+            socket.ReceiveTimeout = (int)Math.Min(int.MaxValue, replyTimeout.TotalMilliseconds);
+            if (target.Password is { } password)
+            {
+                connection.Execute("AUTH", target.User is { } user ? [user, password] : [password]);
+            }
+            if (selectDatabase && target.Database != 0)
+            {
+                connection.Execute("SELECT", [target.Database]);
+            }
+            return connection;
+        }
+        catch
+        {
+            connection.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Sends one command and returns its reply as a script value (see <see cref="RespValue"/>); an
+    /// error reply throws a <see cref="GearsException"/>, a broken connection an exception of its own.
+    /// </summary>
+    public object? Execute(string command, ReadOnlySpan<object?> arguments)
+    {
+        _request.ResetWrittenCount();
+        RespWriter.WriteCommand(_request, command, arguments);
+        Send(_request.WrittenSpan);
+        return RespValue.Read(ReadFrame() ?? throw new IOException("the backend closed the connection"));
+    }
+
+    public void Send(ReadOnlySpan<byte> bytes)
+    {
+        while (!bytes.IsEmpty)
+        {
+            bytes = bytes[_socket.Send(bytes)..];
+        }
+    }
+
+    /// <summary>The next whole reply frame (valid until the next call), or null when the backend closed.</summary>
+    public ReadOnlySequence<byte>? ReadFrame()
+    {
+        while (true)
+        {
+            if (_walked < _end)
+            {
+                var reader = new SequenceReader<byte>(new ReadOnlySequence<byte>(_buffer, _walked, _end - _walked));
+                var complete = _walker.Advance(ref reader);
+                _walked += (int)reader.Consumed;
+                if (complete)
+                {
+                    var frameStart = _start;
+                    _start = _walked;
+                    return new ReadOnlySequence<byte>(_buffer, frameStart, _walked - frameStart);
+                }
+            }
+            if (_start == _end)
+            {
+                _start = _walked = _end = 0;
+            }
+            else if (_end == _buffer.Length)
+            {
+                // Make room: move the unfinished frame to the front, or grow for a large one.
+                var target = _start > 0 ? _buffer : new byte[_buffer.Length * 2];
+                Buffer.BlockCopy(_buffer, _start, target, 0, _end - _start);
+                _walked -= _start;
+                _end -= _start;
+                _start = 0;
+                _buffer = target;
+            }
+            var read = _socket.Receive(_buffer, _end, _buffer.Length - _end, SocketFlags.None);
+            if (read == 0)
+            {
+                return null;
+            }
+            _end += read;
+        }
+    }
+
+    public void Dispose() => _socket.Dispose();
+}
