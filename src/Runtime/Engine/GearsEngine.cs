@@ -70,6 +70,7 @@ internal sealed partial class GearsEngine(
         _subscriber?.Dispose();
         _dispatchThread?.Dispose();
         _pool?.Dispose();
+        _executor?.Dispose();
         return Task.CompletedTask;
     }
 

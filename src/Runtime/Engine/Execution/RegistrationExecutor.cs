@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Runtime.CompilerServices;
 using Microsoft.Extensions.Logging;
 using SharpGears.Runtime.Engine.Configuration;
 using SharpGears.Runtime.Engine.Registrations;
@@ -13,12 +12,22 @@ namespace SharpGears.Runtime.Engine.Execution;
 /// runs past the time-out is counted as aborted at that moment, and the script functions it calls
 /// from then on throw, so a script that keeps calling Redis stops.
 /// </summary>
-internal sealed partial class RegistrationExecutor(GearsSettings settings, ILogger logger)
+internal sealed partial class RegistrationExecutor : IDisposable
 {
-    private const int Running = 0, Finished = 1, Abandoned = 2;
+    private readonly GearsSettings _settings;
+    private readonly ILogger _logger;
+    private readonly ConcurrentDictionary<RunningExecution, byte> _running = new();
+    private readonly Timer _watchdog;
+
+    public RegistrationExecutor(GearsSettings settings, ILogger logger)
+    {
+        _settings = settings;
+        _logger = logger;
+        _watchdog = new Timer(_ => AbortOverdue(), null, TimeSpan.FromMilliseconds(100), TimeSpan.FromMilliseconds(100));
+    }
 
     /// <summary>How long an execution may run (RG.CONFIGSET ExecutionTimeout).</summary>
-    public TimeSpan Timeout => settings.Timeout;
+    public TimeSpan Timeout => _settings.Timeout;
 
     /// <summary>
     /// Runs <paramref name="registration"/> over the records <paramref name="read"/> gives (null: the
@@ -47,45 +56,54 @@ internal sealed partial class RegistrationExecutor(GearsSettings settings, ILogg
             return;
         }
         statistics.OnTriggered();
-        var started = Stopwatch.GetTimestamp();
-        var outcome = new StrongBox<int>(Running);
-        using var timeout = new CancellationTokenSource(settings.Timeout);
-        await using var onTimeout = timeout.Token.UnsafeRegister(_ =>
-        {
-            if (Interlocked.CompareExchange(ref outcome.Value, Abandoned, Running) == Running)
-            {
-                var limit = (long)settings.Timeout.TotalMilliseconds;
-                statistics.OnAborted(Stopwatch.GetTimestamp() - started, $"Execution was aborted: it ran for more than the execution time-out of {limit} ms (RG.CONFIGSET ExecutionTimeout)");
-                LogAborted(logger, registration.Id, limit);
-            }
-        }, null);
+        var execution = new RunningExecution(registration);
         var previous = RunningExecution.Current;
-        var execution = new RunningExecution(registration, timeout.Token);
         RunningExecution.Current = execution;
+        _running.TryAdd(execution, 0);
         try
         {
             await PipelineRunner.RunAsync(registration.Steps, records, execution);
-            if (Interlocked.CompareExchange(ref outcome.Value, Finished, Running) == Running)
+            if (execution.TryFinish())
             {
-                statistics.OnSucceeded(Stopwatch.GetTimestamp() - started);
+                statistics.OnSucceeded(Stopwatch.GetTimestamp() - execution.Started);
             }
         }
         catch (Exception e)
         {
-            if (Interlocked.CompareExchange(ref outcome.Value, Finished, Running) == Running)
+            if (execution.TryFinish())
             {
-                statistics.OnFailed(Stopwatch.GetTimestamp() - started, ScriptFailure.Describe(e));
+                statistics.OnFailed(Stopwatch.GetTimestamp() - execution.Started, ScriptFailure.Describe(e));
                 if (registration.ShouldLogFailure())
                 {
-                    LogFailed(logger, e, registration.Id, registration.Session.Id);
+                    LogFailed(_logger, e, registration.Id, registration.Session.Id);
                 }
             }
         }
         finally
         {
+            _running.TryRemove(execution, out _);
             RunningExecution.Current = previous;
         }
     }
+
+    // One timer for all executions (a timer each would cost more than a small execution itself).
+    private void AbortOverdue()
+    {
+        var limit = _settings.Timeout;
+        foreach (var execution in _running.Keys)
+        {
+            if (Stopwatch.GetElapsedTime(execution.Started) > limit && execution.TryAbandon())
+            {
+                var registration = execution.Registration!;
+                var milliseconds = (long)limit.TotalMilliseconds;
+                registration.Statistics.OnAborted(Stopwatch.GetTimestamp() - execution.Started,
+                    $"Execution was aborted: it ran for more than the execution time-out of {milliseconds} ms (RG.CONFIGSET ExecutionTimeout)");
+                LogAborted(_logger, registration.Id, milliseconds);
+            }
+        }
+    }
+
+    public void Dispose() => _watchdog.Dispose();
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "An execution of registration {Registration} (session {Session}) failed")]
     private static partial void LogFailed(ILogger logger, Exception exception, string registration, string session);

@@ -6,9 +6,44 @@ namespace SharpGears.Runtime.Engine.Execution;
 /// The execution the current code runs for, as the script functions see it (an ambient value that
 /// flows through awaits): whose statistics count, and whether it was aborted.
 /// </summary>
-internal sealed class RunningExecution(Registration? registration, CancellationToken aborted)
+internal sealed class RunningExecution
 {
     private static readonly AsyncLocal<RunningExecution?> s_current = new();
+    private const int Running = 0, Finished = 1, Abandoned = 2;
+    private readonly CancellationTokenSource? _abort;
+    private int _outcome;
+
+    /// <summary>An execution that <paramref name="aborted"/> aborts (a script's body).</summary>
+    public RunningExecution(Registration? registration, CancellationToken aborted)
+    {
+        Registration = registration;
+        Aborted = aborted;
+    }
+
+    /// <summary>An execution of <paramref name="registration"/>, aborted by <see cref="TryAbandon"/>.</summary>
+    public RunningExecution(Registration registration)
+    {
+        Registration = registration;
+        _abort = new CancellationTokenSource();
+        Aborted = _abort.Token;
+    }
+
+    /// <summary>When it started (a Stopwatch timestamp).</summary>
+    public long Started { get; } = System.Diagnostics.Stopwatch.GetTimestamp();
+
+    /// <summary>True for the first of <see cref="TryFinish"/> and <see cref="TryAbandon"/>: its outcome is the one counted.</summary>
+    public bool TryFinish() => Interlocked.CompareExchange(ref _outcome, Finished, Running) == Running;
+
+    /// <summary>Aborts the execution (the time-out): true when it had not finished yet.</summary>
+    public bool TryAbandon()
+    {
+        if (Interlocked.CompareExchange(ref _outcome, Abandoned, Running) != Running)
+        {
+            return false;
+        }
+        _abort?.Cancel();
+        return true;
+    }
 
     /// <summary>The execution of the code running now; null outside executions (a script's body).</summary>
     public static RunningExecution? Current
@@ -17,10 +52,10 @@ internal sealed class RunningExecution(Registration? registration, CancellationT
         set => s_current.Value = value;
     }
 
-    public Registration? Registration { get; } = registration;
+    public Registration? Registration { get; }
 
     /// <summary>Cancelled when the execution is aborted (time-out): script functions then throw.</summary>
-    public CancellationToken Aborted { get; } = aborted;
+    public CancellationToken Aborted { get; }
 
     // The command a step ended with (ExecuteAtStepEnd), not yet answered, and where the script sent it.
     private Task<object?>? _stepEndCommand;
