@@ -38,20 +38,22 @@ internal sealed partial class GearsEngine
             }
             var definition = new SessionDefinition(id, code, description, requirements, [], []);
             var (session, registrations) = await BuildAsync(definition);
+            // Events already handed to the old registrations still run with the old code; later ones
+            // go to the new registrations: the switch loses no event and runs none twice.
             if (existing is not null)
             {
-                Remove(existing);
+                Remove(existing, abortPending: false);
             }
             if (replaced is not null)
             {
-                Remove(replaced);
+                Remove(replaced, abortPending: false);
                 _store.Delete(replaced.Id);
             }
             if (registrations.Count == 0)
             {
                 // Nothing refers to it: as in RedisGears, a session without registrations ends at once.
-                _store.Delete(id);
                 Bury(session);
+                _store.Delete(id);
             }
             else
             {
@@ -68,10 +70,11 @@ internal sealed partial class GearsEngine
     }
 
     /// <summary>
-    /// RG.UNREGISTER: removes one registration; it stays removed after restarts. A session left
-    /// without registrations ends. False when there is no such registration.
+    /// RG.UNREGISTER: removes one registration; it stays removed after restarts. Executions already
+    /// queued still run unless <paramref name="abortPending"/>. A session left without registrations
+    /// ends. False when there is no such registration.
     /// </summary>
-    public async Task<bool> UnregisterAsync(string registrationId)
+    public async Task<bool> UnregisterAsync(string registrationId, bool abortPending)
     {
         await _changes.WaitAsync();
         try
@@ -84,13 +87,16 @@ internal sealed partial class GearsEngine
                 {
                     return false;
                 }
-                registration.Deactivate();
+                if (abortPending)
+                {
+                    registration.Deactivate();
+                }
                 session = registration.Session;
                 session.Remove(registration);
             }
             if (session.Registrations.Count == 0)
             {
-                Remove(session);
+                Remove(session, abortPending);
                 _store.Delete(session.Id);
             }
             else
@@ -178,14 +184,18 @@ internal sealed partial class GearsEngine
         }
     }
 
-    // Unregisters the session's registrations (executions already queued do not start) and unloads it.
-    private void Remove(Session session)
+    // Unregisters the session's registrations and unloads it. Executions already queued still run
+    // (their code stays loaded until they are done) unless abortPending.
+    private void Remove(Session session, bool abortPending)
     {
         lock (_sessions)
         {
             foreach (var registration in session.Registrations)
             {
-                registration.Deactivate();
+                if (abortPending)
+                {
+                    registration.Deactivate();
+                }
                 _registrations.Remove(registration.Id);
             }
             if (_sessions.TryGetValue(session.Id, out var current) && current == session)

@@ -237,6 +237,7 @@ internal sealed partial class GearsEngine(
         {
             return;
         }
+        _dispatcher.KeyMissesPublished = true; // until known otherwise: reading quietly is never wrong
         try
         {
             var current = await _client.ExecuteAsync("CONFIG", "GET", "notify-keyspace-events") is object?[] { Length: >= 2 } pair ? pair[1] as string ?? "" : "";
@@ -246,6 +247,7 @@ internal sealed partial class GearsEngine(
                 await _client.ExecuteAsync("CONFIG", "SET", "notify-keyspace-events", current + missing);
                 LogNotificationsEnabled(_logger, current + missing);
             }
+            _dispatcher.KeyMissesPublished = (current + missing).Contains('m');
         }
         catch (GearsException e)
         {

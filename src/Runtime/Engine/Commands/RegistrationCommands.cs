@@ -27,8 +27,8 @@ internal static class RegistrationCommands
                 request.WriteError($"ERR Unknown argument given: {request[2]} (the only one is abortpending)");
                 return;
             }
-            // Executions already running finish; queued ones do not start (abortpending or not).
-            RespReply.Write(request.Reply, await engine.UnregisterAsync(request[1])
+            // Executions already queued still run, unless abortpending (as in RedisGears).
+            RespReply.Write(request.Reply, await engine.UnregisterAsync(request[1], abortPending: request.Count == 3)
                 ? new RespReply.Status("OK")
                 : new GearsException("execution is not registered"));
         });

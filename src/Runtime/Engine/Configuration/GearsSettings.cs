@@ -51,9 +51,14 @@ internal sealed class GearsSettings
     /// <summary>The value of <paramref name="key"/>, or null when nothing set it.</summary>
     public string? Get(string key) => _values.TryGetValue(key, out var value) ? value : null;
 
-    /// <summary>RG.CONFIGGET for one key: its value, or RedisGears' error for a key nobody set.</summary>
-    public (string? Value, string? Error) Read(string key) =>
-        _values.TryGetValue(key, out var value) ? (value, null) : (null, $"Unsupported config parameter: {key}");
+    /// <summary>
+    /// RG.CONFIGGET for one key: its value (built-in numbers as integers, as RedisGears answers them),
+    /// or RedisGears' error for a key nobody set.
+    /// </summary>
+    public (object? Value, string? Error) Read(string key) =>
+        !_values.TryGetValue(key, out var value) ? (null, $"Unsupported config parameter: {key}")
+        : s_numeric.Contains(key) ? (long.Parse(value, CultureInfo.InvariantCulture), null)
+        : (value, null);
 
     /// <summary>RG.CONFIGSET for one key: RedisGears' status text, or an error.</summary>
     public (string? Status, string? Error) Write(string key, string value)

@@ -14,6 +14,9 @@ internal sealed class KeyEventDispatcher(ExecutionPool dispatchThread, Execution
 {
     private Registration[] _registrations = [];
 
+    /// <summary>True while the backend publishes key misses: records are then read without causing any.</summary>
+    public bool KeyMissesPublished { get; set; }
+
     /// <summary>Replaces the registrations that events go to.</summary>
     public void Update(IEnumerable<Registration> registrations) =>
         Volatile.Write(ref _registrations, [.. registrations.Where(r => r.Request.Reader == Readers.Keys.Name)]);
@@ -45,7 +48,7 @@ internal sealed class KeyEventDispatcher(ExecutionPool dispatchThread, Execution
     private async ValueTask<List<object?>?> ReadAsync(KeyEvent work)
     {
         var registration = work.Registration;
-        var record = await KeyRecordReader.ReadAsync(backend, work.Key, work.EventName, registration.Request.ReadValue, registration.FiltersKeyTypes);
+        var record = await KeyRecordReader.ReadAsync(backend, work.Key, work.EventName, registration.Request.ReadValue, registration.FiltersKeyTypes, KeyMissesPublished);
         return registration.AcceptsType(record.Type) ? [record] : null;
     }
 

@@ -19,8 +19,37 @@ internal static class KeyRecordReader
         _ => null,
     };
 
-    public static async ValueTask<KeyRecord> ReadAsync(BackendClient backend, string key, string eventName, bool readValue, bool needType)
+    // Reads type and value without touching a missing key the way TYPE and GET do: those publish a
+    // "keymiss" of their own, which would fire keymiss registrations for reads no client made (and a
+    // keymiss registration reading its own key would loop). OBJECT ENCODING looks a key up silently.
+    private const string QuietRead = """
+        local key = KEYS[1]
+        if not redis.call('OBJECT', 'ENCODING', key) then return {'empty'} end
+        local keyType = redis.call('TYPE', key)['ok']
+        if ARGV[1] == '1' then
+            if keyType == 'string' then return {keyType, redis.call('GET', key)} end
+            if keyType == 'hash' then return {keyType, redis.call('HGETALL', key)} end
+            if keyType == 'list' then return {keyType, redis.call('LRANGE', key, 0, -1)} end
+        end
+        return {keyType}
+        """;
+
+    /// <summary>
+    /// The record of <paramref name="eventName"/> on <paramref name="key"/>. With
+    /// <paramref name="quiet"/> (the backend publishes key misses) it reads without causing any.
+    /// </summary>
+    public static async ValueTask<KeyRecord> ReadAsync(BackendClient backend, string key, string eventName, bool readValue, bool needType, bool quiet)
     {
+        if (eventName == "keymiss")
+        {
+            return new KeyRecord(key, null, "empty", eventName); // nothing there to read
+        }
+        if (quiet && (readValue || needType))
+        {
+            var reply = await backend.ExecuteAsync("EVAL", QuietRead, 1, key, readValue ? "1" : "0").ConfigureAwait(false) as object?[] ?? [];
+            var found = reply.Length > 0 && reply[0] is string t ? t : "empty";
+            return new KeyRecord(key, reply.Length > 1 ? ValueOf(found, reply[1]) : null, found, eventName);
+        }
         if (!readValue)
         {
             return new KeyRecord(key, null, needType ? await TypeOfAsync(backend, key).ConfigureAwait(false) : "unknown", eventName);
@@ -46,6 +75,23 @@ internal static class KeyRecordReader
         return new KeyRecord(key, null, type, eventName);
     }
 
+    private static object? ValueOf(string type, object? reply) => type switch
+    {
+        "hash" => ToMap(reply as object?[] ?? []),
+        "list" => Array.ConvertAll(reply as object?[] ?? [], item => item as string),
+        _ => reply as string,
+    };
+
+    private static Dictionary<string, string?> ToMap(object?[] pairs)
+    {
+        var map = new Dictionary<string, string?>(pairs.Length / 2);
+        for (var i = 0; i + 1 < pairs.Length; i += 2)
+        {
+            map[(string)pairs[i]!] = pairs[i + 1] as string;
+        }
+        return map;
+    }
+
     private static async ValueTask<string> TypeOfAsync(BackendClient backend, string key) =>
         await backend.ExecuteAsync("TYPE", key).ConfigureAwait(false) is string type && type != "none" ? type : "empty";
 
@@ -59,12 +105,7 @@ internal static class KeyRecordReader
                 var text = await backend.ExecuteAsync("GET", key).ConfigureAwait(false) as string;
                 return (text is not null, text);
             case "hash":
-                var pairs = await backend.ExecuteAsync("HGETALL", key).ConfigureAwait(false) as object?[] ?? [];
-                var map = new Dictionary<string, string?>(pairs.Length / 2);
-                for (var i = 0; i + 1 < pairs.Length; i += 2)
-                {
-                    map[(string)pairs[i]!] = pairs[i + 1] as string;
-                }
+                var map = ToMap(await backend.ExecuteAsync("HGETALL", key).ConfigureAwait(false) as object?[] ?? []);
                 return (map.Count > 0, map);
             default:
                 var items = await backend.ExecuteAsync("LRANGE", key, "0", "-1").ConfigureAwait(false) as object?[] ?? [];

@@ -22,7 +22,14 @@ internal sealed partial class SessionStore(string dataDirectory, ILogger logger)
         File.Move(temporary, path, overwrite: true);
     }
 
-    public void Delete(string id) => File.Delete(PathOf(id));
+    public void Delete(string id)
+    {
+        var path = PathOf(id);
+        if (File.Exists(path))
+        {
+            File.Delete(path);
+        }
+    }
 
     /// <summary>Every stored session; a file that cannot be read is logged and left in place.</summary>
     public IReadOnlyList<SessionDefinition> LoadAll()
