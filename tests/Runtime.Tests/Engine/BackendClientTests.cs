@@ -26,7 +26,7 @@ public sealed class BackendClientTests : IAsyncLifetime
 
     private async Task<BackendClient> StartClientAsync(string password)
     {
-        var client = new BackendClient(new BackendTarget(new IPEndPoint(IPAddress.Loopback, _redis.Port), 0, null, password), NullLogger.Instance);
+        var client = new BackendClient(new BackendTarget(new IPEndPoint(IPAddress.Loopback, _redis.Port), 0, null, password), NullLogger.Instance, TimeSpan.FromSeconds(10));
         await client.StartAsync(CancellationToken.None);
         return client;
     }
