@@ -67,11 +67,12 @@ internal sealed partial class BackendConnection : IAsyncDisposable
     /// <summary>
     /// Connects. <paramref name="owner"/> is the client of a private connection, null for a shared one.
     /// With <paramref name="authenticate"/> the connection logs in with the target's credentials: only
-    /// SharpGears' own connections do, never those that serve clients.
+    /// SharpGears' own connections do, never those that serve clients; they also give themselves a
+    /// <paramref name="clientName"/>.
     /// </summary>
     public static async Task<BackendConnection> ConnectAsync(
         BackendTarget target, IReplySink? owner, ILogger logger, Action<BackendConnection>? onFailed, CancellationToken cancellationToken,
-        bool authenticate = false)
+        bool authenticate = false, string? clientName = null)
     {
         var socket = target.EndPoint is UnixDomainSocketEndPoint
             ? new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified)
@@ -103,6 +104,12 @@ internal sealed partial class BackendConnection : IAsyncDisposable
                 await connection.DisposeAsync();
                 throw;
             }
+        }
+        if (clientName is not null)
+        {
+            // SharpGears' own connections say so in CLIENT LIST; a refusal (ACL) changes nothing else.
+            await connection.SendAsync(new ReadOnlySequence<byte>(RespWriter.EncodeCommand("CLIENT", "SETNAME", clientName)),
+                new PendingReply(null, ReplyKind.Replies, 1));
         }
         if (target.Database != 0)
         {

@@ -22,10 +22,10 @@ internal sealed class BlockingConnection : IDisposable
     private BlockingConnection(Socket socket) => _socket = socket;
 
     /// <summary>
-    /// Connects, logs in and, with <paramref name="selectDatabase"/>, selects the target's database.
+    /// Connects, logs in, names itself <paramref name="clientName"/> and, with <paramref name="selectDatabase"/>, selects the target's database.
     /// Replies that take longer than <paramref name="replyTimeout"/> fail the call.
     /// </summary>
-    public static BlockingConnection Connect(BackendTarget target, bool selectDatabase, TimeSpan replyTimeout, CancellationToken cancellationToken = default)
+    public static BlockingConnection Connect(BackendTarget target, string clientName, bool selectDatabase, TimeSpan replyTimeout, CancellationToken cancellationToken = default)
     {
         var socket = target.EndPoint is UnixDomainSocketEndPoint
             ? new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified)
@@ -41,6 +41,14 @@ internal sealed class BlockingConnection : IDisposable
             if (target.Password is { } password)
             {
                 connection.Execute("AUTH", target.User is { } user ? [user, password] : [password]);
+            }
+            try
+            {
+                connection.Execute("CLIENT", ["SETNAME", clientName]); // SharpGears' own, as CLIENT LIST shows
+            }
+            catch (GearsException)
+            {
+                // refused (ACL): the name is a courtesy
             }
             if (selectDatabase && target.Database != 0)
             {

@@ -25,7 +25,9 @@ internal sealed class PendingCommand : IReplySink
     {
         try
         {
-            _result.TrySetResult(RespValue.Read(new ReadOnlySequence<byte>(_reply!.WrittenMemory)));
+            _result.TrySetResult(_reply is { WrittenCount: > 0 } reply
+                ? RespValue.Read(new ReadOnlySequence<byte>(reply.WrittenMemory))
+                : throw new Api.GearsException("the backend's reply was empty"));
         }
         catch (Exception e)
         {

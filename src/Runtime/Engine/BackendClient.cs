@@ -20,7 +20,7 @@ namespace SharpGears.Runtime.Engine;
 /// </summary>
 internal sealed class BackendClient(BackendTarget target, ILogger logger, TimeSpan blockingReplyTimeout) : IAsyncDisposable
 {
-    private readonly SharedLane _lane = new(target, logger, authenticate: true);
+    private readonly SharedLane _lane = new(target, logger, authenticate: true, clientName: "sharpgears-engine");
     private readonly List<BlockingConnection> _blocking = [];
 
     [ThreadStatic]
@@ -81,7 +81,7 @@ internal sealed class BackendClient(BackendTarget target, ILogger logger, TimeSp
         {
             try
             {
-                own.Connection = BlockingConnection.Connect(target, selectDatabase: true, blockingReplyTimeout);
+                own.Connection = BlockingConnection.Connect(target, "sharpgears-worker", selectDatabase: true, blockingReplyTimeout);
             }
             catch (Exception e) when (e is SocketException or IOException or TimeoutException or AggregateException or GearsException)
             {

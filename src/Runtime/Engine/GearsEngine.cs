@@ -62,6 +62,9 @@ internal sealed partial class GearsEngine(
         _dispatcher = new KeyEventDispatcher(_dispatchThread, _pool, _executor, _client);
         _subscriber = new KeyspaceSubscriber(target, _logger, _dispatcher.OnEvent, EnableNotificationsAsync);
         _subscriber.Start();
+        // Restored registrations must be listening before the gateway serves anyone; a backend that is
+        // down does not hold the start up for long: they listen once it is back.
+        await _subscriber.Connected.WaitAsync(TimeSpan.FromSeconds(5), cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         await LoadStoredSessionsAsync();
     }
 
@@ -249,7 +252,7 @@ internal sealed partial class GearsEngine(
             }
             _dispatcher.KeyMissesPublished = (current + missing).Contains('m');
         }
-        catch (GearsException e)
+        catch (Exception e)
         {
             LogNotificationsRefused(_logger, new string(needed), e.Message);
         }

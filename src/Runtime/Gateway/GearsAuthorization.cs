@@ -33,6 +33,16 @@ internal sealed class GearsAuthorization(GatewayServer server, GearsEngine engin
             {
                 user = null; // a Redis without ACLs: authenticated is all there is to know
             }
+            catch (GearsException e) when (e.Message.StartsWith("NOPERM", StringComparison.Ordinal))
+            {
+                // A user that may not run ACL WHOAMI is still authenticated; CLIENT INFO names it too.
+                user = await UserFromClientInfoAsync(client);
+                if (user is null && permission == GearsPermission.Admin)
+                {
+                    return $"NOPERM {command} requires a backend user allowed every @dangerous command, and this connection's user could not be told (ACL WHOAMI and CLIENT INFO were refused): {e.Message}";
+                }
+                return permission == GearsPermission.Read ? null : await DangerousRefusalAsync(user!, command);
+            }
             catch (GearsException e)
             {
                 return $"NOPERM {command} needs to know the backend user of this connection, and ACL WHOAMI failed: {e.Message}";
@@ -47,6 +57,19 @@ internal sealed class GearsAuthorization(GatewayServer server, GearsEngine engin
             return null;
         }
         return await DangerousRefusalAsync(user, command);
+    }
+
+    private static async Task<string?> UserFromClientInfoAsync(IGearsClient client)
+    {
+        try
+        {
+            var info = client.AskOwnConnection("CLIENT", "INFO") is { } ask ? await ask as string : null;
+            return info?.Split(' ').FirstOrDefault(field => field.StartsWith("user=", StringComparison.Ordinal))?["user=".Length..];
+        }
+        catch (GearsException)
+        {
+            return null;
+        }
     }
 
     private async Task<string?> DangerousRefusalAsync(string user, string command)

@@ -42,7 +42,7 @@ internal sealed class GearsCommands
         catch (Exception e) when (e is not OutOfMemoryException)
         {
             // A bug of a handler must not end the client's session: it gets the error instead.
-            request.WriteError($"ERR {request.Name} failed: {e.Message}");
+            request.WriteError($"ERR {request.Name} failed: {e.GetType().Name}: {e.Message}");
         }
     }
 }

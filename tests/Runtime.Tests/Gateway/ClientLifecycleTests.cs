@@ -208,13 +208,17 @@ public sealed class ClientLifecycleTests(GatewayFixture fixture) : IClassFixture
 /// <summary>The backend's own view of its clients (CLIENT LIST, asked directly).</summary>
 internal static class BackendClients
 {
-    /// <summary>One CLIENT LIST line per client, without the connection that asks.</summary>
+    /// <summary>
+    /// One CLIENT LIST line per client, without the connection that asks and without the engine's own
+    /// connections (named sharpgears-*), which do not serve clients.
+    /// </summary>
     public static async Task<string[]> ListAsync(RedisServer redis)
     {
         var reply = await redis.DirectAsync("CLIENT", "LIST");
         Assert.StartsWith("$", reply);
         return [.. reply[(reply.IndexOf('\n') + 1)..]
             .Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
-            .Where(line => line.StartsWith("id=", StringComparison.Ordinal) && !line.Contains(" cmd=client|list ", StringComparison.Ordinal))];
+            .Where(line => line.StartsWith("id=", StringComparison.Ordinal) && !line.Contains(" cmd=client|list ", StringComparison.Ordinal)
+                && !line.Contains(" name=sharpgears-", StringComparison.Ordinal))];
     }
 }

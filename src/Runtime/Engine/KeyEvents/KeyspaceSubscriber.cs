@@ -47,6 +47,11 @@ internal sealed partial class KeyspaceSubscriber : IDisposable
     /// <summary>The pattern that stands for every event.</summary>
     public const string AllEvents = "*";
 
+    private readonly TaskCompletionSource _connected = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>Completes the first time the subscriber is connected and ready to subscribe.</summary>
+    public Task Connected => _connected.Task;
+
     /// <summary>True while connected and subscribed as asked.</summary>
     public bool IsConnected => Volatile.Read(ref _connection) is not null;
 
@@ -129,7 +134,7 @@ internal sealed partial class KeyspaceSubscriber : IDisposable
             BlockingConnection? connection = null;
             try
             {
-                connection = BlockingConnection.Connect(_target, selectDatabase: false, Timeout.InfiniteTimeSpan, _stopping.Token);
+                connection = BlockingConnection.Connect(_target, "sharpgears-events", selectDatabase: false, Timeout.InfiniteTimeSpan, _stopping.Token);
                 // Notifications first, then subscriptions: a backend that restarted has lost both.
                 _onConnected().GetAwaiter().GetResult();
                 lock (_lock)
@@ -138,6 +143,7 @@ internal sealed partial class KeyspaceSubscriber : IDisposable
                     Volatile.Write(ref _connection, connection);
                     Reconcile(connection);
                 }
+                _connected.TrySetResult();
                 if (!wasConnected)
                 {
                     LogReconnected(_logger);

@@ -43,9 +43,19 @@ internal sealed partial class SessionStore(string dataDirectory, ILogger logger)
         {
             try
             {
-                if (JsonSerializer.Deserialize<SessionDefinition>(File.ReadAllText(file), s_json) is { } session)
+                if (JsonSerializer.Deserialize<SessionDefinition>(File.ReadAllText(file), s_json) is { Id: not null, Code: not null } session)
                 {
-                    sessions.Add(session);
+                    // Lists missing from a hand-edited file are empty, not null.
+                    sessions.Add(session with
+                    {
+                        Requirements = session.Requirements ?? [],
+                        RegistrationIds = session.RegistrationIds ?? [],
+                        Unregistered = session.Unregistered ?? [],
+                    });
+                }
+                else
+                {
+                    throw new JsonException("it holds no session (an id and code are required)");
                 }
             }
             catch (Exception e) when (e is IOException or JsonException or UnauthorizedAccessException)
