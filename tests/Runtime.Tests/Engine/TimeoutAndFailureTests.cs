@@ -11,7 +11,7 @@ namespace SharpGears.Runtime.Tests.Engine;
 /// a spinning one would burn a core of this test process until it ends. The endless loop itself is
 /// tested in a gateway process of its own (<see cref="RunawayLoopTests"/>).
 /// </remarks>
-public sealed class FailureIsolationTests : IAsyncLifetime
+public sealed class TimeoutAndFailureTests : IAsyncLifetime
 {
     private RedisServer _redis = null!;
     private GatewayHost? _gateway;
