@@ -98,7 +98,7 @@ public sealed class GearsAuthorizationTests : IAsyncLifetime
 
         Assert.Equal([existing], (await Gears.RegistrationsAsync(reader)).Select(r => r.Id));
         Assert.Equal(["existing"], (await Gears.SessionsAsync(reader)).Select(s => s.Id));
-        Assert.Equal(Frames.Array(Frames.Bulk("60000")), await reader.CommandAsync("RG.CONFIGGET", "ExecutionTimeout"));
+        Assert.Equal(Frames.Array(":60000\r\n"), await reader.CommandAsync("RG.CONFIGGET", "ExecutionTimeout"));
 
         async Task<List<RegistrationEntry>> LookAsReaderAsync()
         {

@@ -36,7 +36,7 @@ public sealed class RunawayLoopTests : IAsyncLifetime
     public async Task AnEndlessLoopIsCountedAsAbortedAndOtherRegistrationsAndClientsGoOn()
     {
         await using var client = await RawClient.ConnectAsync(_gateway.Port);
-        Assert.Equal(Frames.Array(Frames.Bulk("500")), await client.CommandAsync("RG.CONFIGGET", "ExecutionTimeout"));
+        Assert.Equal(Frames.Array(":500\r\n"), await client.CommandAsync("RG.CONFIGGET", "ExecutionTimeout"));
         Assert.Equal("+OK\r\n", await Gears.SubmitAsync(client,
             """GB().ForEach(r => { while (true) { } }).Register(prefix: "loop:*", eventTypes: ["set"], mode: ExecutionMode.AsyncLocal);""", "ID", "loop"));
         Assert.Equal("+OK\r\n", await Gears.SubmitAsync(client,

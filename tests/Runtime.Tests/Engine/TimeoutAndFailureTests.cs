@@ -169,7 +169,7 @@ public sealed class TimeoutAndFailureTests : IAsyncLifetime
         // One thread, and a time-out set at start-up. If the loop did not stop at its next Execute after
         // the time-out, the counter below could only fire once the watchdog gave the thread up.
         await using var client = await StartAsync("--SharpGears:ExecutionThreads", "1", "--SharpGears:ExecutionTimeout", "500");
-        Assert.Equal(Frames.Array(Frames.Bulk("500")), await client.CommandAsync("RG.CONFIGGET", "ExecutionTimeout"));
+        Assert.Equal(Frames.Array(":500\r\n"), await client.CommandAsync("RG.CONFIGGET", "ExecutionTimeout"));
         Assert.Equal("+OK\r\n", await Gears.SubmitAsync(client,
             """GB().ForEach(r => { while (true) { Execute("INCR", "spins"); } }).Register(prefix: "loop:*", eventTypes: ["set"], mode: ExecutionMode.AsyncLocal);""", "ID", "loop"));
         Assert.Equal("+OK\r\n", await Gears.SubmitAsync(client, Counter, "ID", "counter"));
