@@ -12,6 +12,12 @@ namespace SharpGears.Runtime.Engine.KeyEvents;
 /// </summary>
 internal sealed class KeyEventDispatcher(ExecutionPool dispatchThread, ExecutionPool pool, RegistrationExecutor executor, BackendClient backend)
 {
+    // Executions started and not finished, at most MaxInFlight: enough to fill the pipeline to Redis,
+    // few enough that a burst of events waits here as small entries (an event and a key) rather than
+    // as half-run executions, which cost ten times the memory and slow everything with collections.
+    private const int MaxInFlight = 512;
+    private readonly ConcurrentQueue<KeyEvent> _waiting = new();
+    private int _inFlight;
     private Registration[] _registrations = [];
 
     /// <summary>True while the backend publishes key misses: records are then read without causing any.</summary>
@@ -38,8 +44,43 @@ internal sealed class KeyEventDispatcher(ExecutionPool dispatchThread, Execution
             }
             else
             {
-                pool.Run(() => Run(work));
+                _waiting.Enqueue(work);
+                StartWaiting();
             }
+        }
+    }
+
+    /// <summary>Events received and not yet started (a burst the pool has not caught up with).</summary>
+    public int Waiting => _waiting.Count;
+
+    private void StartWaiting()
+    {
+        while (!_waiting.IsEmpty)
+        {
+            if (Interlocked.Increment(ref _inFlight) > MaxInFlight)
+            {
+                Interlocked.Decrement(ref _inFlight); // the execution that finishes next starts more
+                return;
+            }
+            if (!_waiting.TryDequeue(out var work))
+            {
+                Interlocked.Decrement(ref _inFlight);
+                continue; // another thread took it; look again (one may have come in meanwhile)
+            }
+            pool.Run(() => RunAndStartNextAsync(work));
+        }
+    }
+
+    private async Task RunAndStartNextAsync(KeyEvent work)
+    {
+        try
+        {
+            await Run(work);
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _inFlight);
+            StartWaiting();
         }
     }
 
