@@ -20,15 +20,32 @@ public class ScriptCompilerBenchmarks
         total
         """;
 
+    // A registration whose step ends with an Execute: the compiler also rewrites that call.
+    private const string Registration = """
+        GB().Filter(r => r.Key.Length > 2)
+            .ForEach(r => Execute("HINCRBY", "counts", r.Event, 1))
+            .Register(prefix: "k:*", eventTypes: ["set"], mode: ExecutionMode.AsyncLocal);
+        """;
+
     private readonly ScriptCompiler _compiler = new();
     private int _next;
 
     [GlobalSetup]
-    public void Warm() => _compiler.Compile(Script, "warm").Dispose(); // references read, JIT done
+    public void Warm()
+    {
+        _compiler.Compile(Script, "warm").Dispose(); // references read, JIT done
+        _compiler.Compile(Registration, "warm").Dispose();
+    }
 
     [Benchmark]
     public void CompileLoadAndUnloadASmallScript()
     {
         using var script = _compiler.Compile(Script, $"bench{_next++}");
+    }
+
+    [Benchmark]
+    public void CompileLoadAndUnloadARegistrationWithAStepTailExecute()
+    {
+        using var script = _compiler.Compile(Registration, $"bench{_next++}");
     }
 }

@@ -115,7 +115,7 @@ internal sealed partial class GearsEngine
     /// <summary>Compiles the code, runs its body and creates (without activating) the registrations it made.</summary>
     private async Task<(Session Session, List<Registration> Registrations)> BuildAsync(SessionDefinition definition)
     {
-        var script = _compiler.Compile(definition.Code, definition.Id);
+        var script = _compiler.Value.Compile(definition.Code, definition.Id);
         var gears = new SessionGears(definition.Id, this, _client, Settings, _scriptLogger);
         var session = new Session(definition, script);
         try

@@ -31,7 +31,8 @@ internal sealed partial class GearsEngine(
 
     private readonly ILogger _logger = loggerFactory.CreateLogger<GearsEngine>();
     private readonly ILogger _scriptLogger = loggerFactory.CreateLogger("SharpGears.Scripts");
-    private readonly ScriptCompiler _compiler = new();
+    // Roslyn is loaded with the first script, not before: a gateway without scripts does not pay for it.
+    private readonly Lazy<ScriptCompiler> _compiler = new(() => new ScriptCompiler());
     private readonly SemaphoreSlim _changes = new(1, 1);
     private readonly Dictionary<string, Session> _sessions = [];
     private readonly Dictionary<string, Registration> _registrations = [];
