@@ -63,15 +63,6 @@ internal sealed class BackendClient(BackendTarget target, ILogger logger, TimeSp
             ? ExecuteBlocking(own, command, arguments)
             : ExecuteAsync(command, arguments).GetAwaiter().GetResult();
 
-    /// <summary>
-    /// Runs the command the cheapest way for the caller: at once over the worker's own connection,
-    /// else asynchronously on the shared one.
-    /// </summary>
-    public ValueTask<object?> ExecuteFastAsync(string command, params object?[] arguments) =>
-        t_connection is { } own && own.Client == this
-            ? ValueTask.FromResult(ExecuteBlocking(own, command, arguments))
-            : new ValueTask<object?>(ExecuteAsync(command, arguments));
-
     /// <summary>From now on, this thread's synchronous calls use a connection of its own (made when first needed).</summary>
     public void AdoptCurrentThread() => t_connection = new ThreadConnection(this);
 

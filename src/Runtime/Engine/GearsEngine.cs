@@ -138,14 +138,6 @@ internal sealed partial class GearsEngine(
         }
     }
 
-    public Registration? FindRegistration(string id)
-    {
-        lock (_sessions)
-        {
-            return _registrations.GetValueOrDefault(id);
-        }
-    }
-
     /// <summary>Threads of the pool given up because a script never returned.</summary>
     public int AbandonedThreads => (_pool?.AbandonedThreads ?? 0) + (_dispatchThread?.AbandonedThreads ?? 0);
 
@@ -175,15 +167,8 @@ internal sealed partial class GearsEngine(
         {
             warnings.Add("eventTypes is empty: no event ever fires this registration; pass null for all events");
         }
-        if (id is null)
-        {
-            id = NextId();
-        }
-        else
-        {
-            ReserveId(id);
-        }
-        return new Registration(id, session, request, warnings);
+        // A stored id was reserved when the stored sessions were read (LoadStoredSessionsAsync).
+        return new Registration(id ?? NextId(), session, request, warnings);
     }
 
     /// <summary>Registers <paramref name="request"/> for a live session (a registration made after its body ran).</summary>

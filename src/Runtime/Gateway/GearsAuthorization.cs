@@ -41,7 +41,6 @@ internal sealed class GearsAuthorization(GatewayServer server, GearsEngine engin
                 {
                     return $"NOPERM {command} requires a backend user allowed every @dangerous command, and this connection's user could not be told (ACL WHOAMI and CLIENT INFO were refused): {e.Message}";
                 }
-                return permission == GearsPermission.Read ? null : await DangerousRefusalAsync(user!, command);
             }
             catch (GearsException e)
             {

@@ -106,7 +106,8 @@ internal static class RespWriter
     public static byte[] EncodeCommand(params string[] arguments)
     {
         var buffer = new ArrayBufferWriter<byte>();
-        WriteCommand(buffer, [.. arguments.Select(Encoding.UTF8.GetBytes)]);
+        // ReadOnlySpan (unlike Span) takes a string[] as object[] without a covariance check.
+        WriteCommand(buffer, arguments[0], new ReadOnlySpan<object?>(arguments, 1, arguments.Length - 1));
         return buffer.WrittenSpan.ToArray();
     }
 

@@ -22,13 +22,8 @@ internal sealed class GearsSettings
     // Settings read only at start-up: RG.CONFIGSET refuses them rather than pretend they changed.
     private static readonly HashSet<string> s_startupOnly = new(StringComparer.OrdinalIgnoreCase) { ExecutionThreads };
 
-    // Built-in settings are numbers: a value that is not one is refused, not stored.
-    private static readonly HashSet<string> s_numeric = new(StringComparer.OrdinalIgnoreCase)
-    {
-        MaxExecutions, MaxExecutionsPerRegistration, ProfileExecutions, ExecutionThreads, ExecutionMaxIdleTime, ExecutionTimeout,
-    };
-
     private readonly ConcurrentDictionary<string, string> _values = new(StringComparer.OrdinalIgnoreCase);
+    // The built-in settings, all numbers: a value that is not one is refused, not stored.
     private readonly HashSet<string> _builtIn = new(StringComparer.OrdinalIgnoreCase);
 
     public GearsSettings(IOptions<SharpGearsOptions> options)
@@ -57,7 +52,7 @@ internal sealed class GearsSettings
     /// </summary>
     public (object? Value, string? Error) Read(string key) =>
         !_values.TryGetValue(key, out var value) ? (null, $"Unsupported config parameter: {key}")
-        : s_numeric.Contains(key) ? (long.Parse(value, CultureInfo.InvariantCulture), null)
+        : _builtIn.Contains(key) ? (long.Parse(value, CultureInfo.InvariantCulture), null)
         : (value, null);
 
     /// <summary>RG.CONFIGSET for one key: RedisGears' status text, or an error.</summary>
@@ -67,7 +62,7 @@ internal sealed class GearsSettings
         {
             return (null, $"{key} can only be set at start-up (SharpGears__{key} or appsettings.json)");
         }
-        if (s_numeric.Contains(key) && (!long.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out var number) || number < 0))
+        if (_builtIn.Contains(key) && (!long.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out var number) || number < 0))
         {
             return (null, $"{key} must be a non-negative integer");
         }

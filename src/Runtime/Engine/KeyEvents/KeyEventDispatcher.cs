@@ -50,9 +50,6 @@ internal sealed class KeyEventDispatcher(ExecutionPool dispatchThread, Execution
         }
     }
 
-    /// <summary>Events received and not yet started (a burst the pool has not caught up with).</summary>
-    public int Waiting => _waiting.Count;
-
     private void StartWaiting()
     {
         while (!_waiting.IsEmpty)

@@ -99,18 +99,12 @@ internal static class KeyRecordReader
     // reads as nil or empty (Redis has no empty hashes or lists).
     private static async ValueTask<(bool Found, object? Value)> ReadValueAsync(BackendClient backend, string key, string type)
     {
-        switch (type)
+        var reply = await (type switch
         {
-            case "string":
-                var text = await backend.ExecuteAsync("GET", key).ConfigureAwait(false) as string;
-                return (text is not null, text);
-            case "hash":
-                var map = ToMap(await backend.ExecuteAsync("HGETALL", key).ConfigureAwait(false) as object?[] ?? []);
-                return (map.Count > 0, map);
-            default:
-                var items = await backend.ExecuteAsync("LRANGE", key, "0", "-1").ConfigureAwait(false) as object?[] ?? [];
-                var list = Array.ConvertAll(items, item => item as string);
-                return (list.Length > 0, list);
-        }
+            "string" => backend.ExecuteAsync("GET", key),
+            "hash" => backend.ExecuteAsync("HGETALL", key),
+            _ => backend.ExecuteAsync("LRANGE", key, "0", "-1"),
+        }).ConfigureAwait(false);
+        return (reply is string or object?[] { Length: > 0 }, ValueOf(type, reply));
     }
 }

@@ -52,9 +52,6 @@ internal sealed partial class KeyspaceSubscriber : IDisposable
     /// <summary>Completes the first time the subscriber is connected and ready to subscribe.</summary>
     public Task Connected => _connected.Task;
 
-    /// <summary>True while connected and subscribed as asked.</summary>
-    public bool IsConnected => Volatile.Read(ref _connection) is not null;
-
     public void Start()
     {
         _thread = new Thread(Run) { IsBackground = true, Name = "SharpGears keyspace subscriber" };
