@@ -5,7 +5,7 @@ namespace SharpGears.Api;
 
 /// <summary>
 /// A pipeline under construction, started by <c>GB()</c>: operations (<c>Map</c>, <c>Filter</c>,
-/// <c>ForEach</c>, ...) add steps, and an action (<see cref="Register"/>) hands it to the engine. Each
+/// <c>ForEach</c>, ...) add steps, and an action (<c>Register</c>) hands it to the engine. Each
 /// operation returns a new builder; a builder cannot be used again after its action.
 /// </summary>
 /// <typeparam name="T">The records at this point of the pipeline.</typeparam>
@@ -55,6 +55,36 @@ public sealed class GearsBuilder<T>
     {
         Use();
         _runtime.Register(new RegistrationRequest(Reader, _steps, mode, prefix, eventTypes, keyTypes, readValue, commands, onRegistered));
+    }
+
+    /// <summary>
+    /// Makes <c>RG.TRIGGER <paramref name="trigger"/> args...</c> (and <c>RG.TRIGGERONKEY</c>) run the
+    /// pipeline over one record, the call's arguments; the caller gets the records that come out, or
+    /// the first error. A CommandReader registration.
+    /// </summary>
+    /// <param name="trigger">The trigger's name; one registration per name.</param>
+    /// <param name="mode">Where executions run; the caller waits for them either way.</param>
+    /// <param name="onRegistered">Called once the registration is in place, and again after every restart.</param>
+    public void Register(string trigger, ExecutionMode mode = ExecutionMode.Async, Action? onRegistered = null)
+    {
+        Use();
+        _runtime.Register(new RegistrationRequest(Reader, _steps, mode, "*", null, null, false, null, onRegistered, Trigger: trigger));
+    }
+
+    /// <summary>
+    /// Hooks the Redis command <paramref name="hook"/>: a client's call goes to the pipeline instead,
+    /// as one record of its arguments (the command's name first), and the one record that comes out is
+    /// the client's reply. <c>CallNext(args)</c> runs the next hook down, and finally the command
+    /// itself. Hooks of one command nest: the last registered runs first. A CommandReader registration.
+    /// </summary>
+    /// <param name="hook">The command to hook, e.g. "set".</param>
+    /// <param name="keyPrefix">Only calls naming a key that starts with this go to the hook; null for every call.</param>
+    /// <param name="mode">Where executions run; the client waits for them either way.</param>
+    /// <param name="onRegistered">Called once the registration is in place, and again after every restart.</param>
+    public void Register(string hook, string? keyPrefix = null, ExecutionMode mode = ExecutionMode.Async, Action? onRegistered = null)
+    {
+        Use();
+        _runtime.Register(new RegistrationRequest(Reader, _steps, mode, "*", null, null, false, null, onRegistered, Hook: hook, KeyPrefix: keyPrefix));
     }
 
     private void Use()

@@ -55,4 +55,15 @@ public interface IGears
     /// execution, or when the reply was already overridden.
     /// </summary>
     void OverrideReply(object? value);
+
+    /// <summary>
+    /// Inside a command hook: runs the next hook down the chain with <paramref name="arguments"/> (the
+    /// command's arguments, without its name), and finally the command itself, on the client's own
+    /// connection; returns its reply as <see cref="Execute"/> does. Returning that value from the hook
+    /// gives the client the command's reply exactly as Redis sent it.
+    /// </summary>
+    object? CallNext(params object?[] arguments);
+
+    /// <summary>As <see cref="CallNext"/>, without blocking the caller while the chain answers.</summary>
+    Task<object?> CallNextAsync(params object?[] arguments);
 }

@@ -1,6 +1,10 @@
 namespace SharpGears.Api.Pipeline;
 
-/// <summary>A pipeline and the arguments of its <c>Register</c> call, handed to the engine.</summary>
+/// <summary>
+/// A pipeline and the arguments of its <c>Register</c> call, handed to the engine: the KeysReader's
+/// (prefix to commands), or the CommandReader's (<paramref name="Trigger"/>, or <paramref name="Hook"/> and
+/// <paramref name="KeyPrefix"/>).
+/// </summary>
 internal sealed record RegistrationRequest(
     string Reader,
     IReadOnlyList<Step> Steps,
@@ -10,4 +14,7 @@ internal sealed record RegistrationRequest(
     IReadOnlyList<string>? KeyTypes,
     bool ReadValue,
     IReadOnlyList<string>? Commands,
-    Action? OnRegistered);
+    Action? OnRegistered,
+    string? Trigger = null,
+    string? Hook = null,
+    string? KeyPrefix = null);

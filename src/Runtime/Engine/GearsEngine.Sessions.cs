@@ -38,6 +38,15 @@ internal sealed partial class GearsEngine
             }
             var definition = new SessionDefinition(id, code, description, requirements, [], []);
             var (session, registrations) = await BuildAsync(definition);
+            try
+            {
+                CheckTriggersFree(registrations, existing, replaced);
+            }
+            catch
+            {
+                Bury(session);
+                throw;
+            }
             // Events already handed to the old registrations still run with the old code; later ones
             // go to the new registrations: the switch loses no event and runs none twice.
             if (existing is not null)
@@ -126,7 +135,7 @@ internal sealed partial class GearsEngine
             for (var i = 0; i < requests.Count; i++)
             {
                 var storedId = i < definition.RegistrationIds.Count ? definition.RegistrationIds[i] : null;
-                var registration = CreateRegistration(session, requests[i], storedId);
+                var registration = await CreateRegistrationAsync(session, requests[i], storedId);
                 if (!definition.Unregistered.Contains(registration.Id))
                 {
                     registrations.Add(registration);
@@ -255,6 +264,15 @@ internal sealed partial class GearsEngine
                 {
                     Bury(session);
                     continue;
+                }
+                try
+                {
+                    CheckTriggersFree(registrations);
+                }
+                catch
+                {
+                    Bury(session);
+                    throw;
                 }
                 Activate(session, registrations);
                 loaded.AddRange(registrations);

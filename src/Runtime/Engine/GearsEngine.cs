@@ -145,16 +145,13 @@ internal sealed partial class GearsEngine(
     /// Creates a registration for <paramref name="request"/>, checked but not active yet. Throws a
     /// <see cref="GearsException"/> for what cannot be registered.
     /// </summary>
-    private Registration CreateRegistration(Session session, RegistrationRequest request, string? id)
+    private async Task<Registration> CreateRegistrationAsync(Session session, RegistrationRequest request, string? id)
     {
-        if (request.Reader != Readers.Keys.Name)
+        if (request.Reader != Readers.Keys.Name && request.Reader != Readers.Command.Name)
         {
             throw new GearsException($"registrations over the {request.Reader} are not supported yet");
         }
-        if (request.Commands is not null)
-        {
-            throw new GearsException("Register(commands: ...) links executions to client commands, which this version of SharpGears does not do yet; register without commands to react to keyspace events from any client");
-        }
+        await CheckCommandsAsync(request);
         var warnings = new List<string>();
         foreach (var eventType in request.EventTypes ?? [])
         {
@@ -167,6 +164,10 @@ internal sealed partial class GearsEngine(
         {
             warnings.Add("eventTypes is empty: no event ever fires this registration; pass null for all events");
         }
+        if (request.Commands is { Count: 0 })
+        {
+            warnings.Add("commands is empty: no command ever fires this registration; pass null for events from any client");
+        }
         // A stored id was reserved when the stored sessions were read (LoadStoredSessionsAsync).
         return new Registration(id ?? NextId(), session, request, warnings);
     }
@@ -174,7 +175,8 @@ internal sealed partial class GearsEngine(
     /// <summary>Registers <paramref name="request"/> for a live session (a registration made after its body ran).</summary>
     public void AddRegistration(Session session, RegistrationRequest request, string? id)
     {
-        var registration = CreateRegistration(session, request, id);
+        var registration = CreateRegistrationAsync(session, request, id).GetAwaiter().GetResult();
+        CheckTriggersFree([registration]);
         lock (_sessions)
         {
             if (session.IsDead)
@@ -204,8 +206,9 @@ internal sealed partial class GearsEngine(
     {
         var registrations = Registrations;
         _dispatcher.Update(registrations);
+        UpdateInterceptions(registrations);
         await EnableNotificationsAsync();
-        var keyRegistrations = registrations.Where(r => r.Request.Reader == Readers.Keys.Name).ToList();
+        var keyRegistrations = registrations.Where(ListensToNotifications).ToList();
         IReadOnlyCollection<string> events = keyRegistrations.Any(r => r.EventTypes is null)
             ? [KeyspaceSubscriber.AllEvents]
             : keyRegistrations.SelectMany(r => r.EventTypes!).Select(e => e.ToLowerInvariant()).ToHashSet();
@@ -220,7 +223,7 @@ internal sealed partial class GearsEngine(
     private async Task EnableNotificationsAsync()
     {
         var needed = string.Concat(Registrations
-            .Where(r => r.Request.Reader == Readers.Keys.Name)
+            .Where(ListensToNotifications)
             .Select(r => KeyEventNames.FlagsFor(r.EventTypes))).Distinct().ToArray();
         if (needed.Length == 0)
         {
@@ -243,6 +246,10 @@ internal sealed partial class GearsEngine(
             LogNotificationsRefused(_logger, new string(needed), e.Message);
         }
     }
+
+    // Registrations with commands are fired by the gateway, from the commands it forwards.
+    private static bool ListensToNotifications(Registration registration) =>
+        registration.Request.Reader == Readers.Keys.Name && !registration.IsLinked;
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Keyspace notifications on the backend are now '{Flags}'")]
     private static partial void LogNotificationsEnabled(ILogger logger, string flags);

@@ -87,8 +87,25 @@ internal sealed partial class SessionGears(string sessionId, GearsEngine engine,
     // One node holds every slot: any hashtag maps here. This one is RedisGears' own on a single shard.
     public string Hashtag() => "{06S}";
 
-    public void OverrideReply(object? value) =>
-        throw new GearsException("Can not get command ctx: OverrideReply needs an execution linked to a client's command (Register with commands: [...])");
+    public void OverrideReply(object? value)
+    {
+        RunningExecution.ThrowIfAborted();
+        var link = RunningExecution.Current?.Link
+            ?? throw new GearsException("Can not get command ctx: OverrideReply needs an execution linked to a client's command (Register with commands: [...]); inside MULTI/EXEC, EVAL and FCALL no client can be linked");
+        link.Override(value);
+    }
+
+    public object? CallNext(params object?[] arguments) => CallNextAsync(arguments).GetAwaiter().GetResult();
+
+    public async Task<object?> CallNextAsync(params object?[] arguments)
+    {
+        RunningExecution.ThrowIfAborted();
+        var hook = RunningExecution.Current?.Hook
+            ?? throw new GearsException("CallNext can only be called from a command hook (GB(Readers.Command) ... Register(hook: ...))");
+        var result = await hook.CallNextAsync(arguments).ConfigureAwait(false);
+        RunningExecution.ThrowIfAborted();
+        return result;
+    }
 
     [LoggerMessage(Message = "[{Session}] {Message}")]
     private static partial void LogFromScript(ILogger logger, LogLevel level, string session, string message);

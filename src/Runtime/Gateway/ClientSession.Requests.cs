@@ -119,6 +119,11 @@ internal sealed partial class ClientSession
                         // MULTI, discards the transaction); EXEC with no MULTI is Redis' error too.
                         kind = CommandKind.Plain;
                     }
+                    if (kind == CommandKind.Plain && _server.Engine.Interceptions is { } interceptions && interceptions.TryGet(_parser.Name, out var intercepted))
+                    {
+                        kind = CommandKind.Intercepted;
+                        _intercepted = intercepted;
+                    }
                     if (kind == CommandKind.Plain && _parser.InlineArguments is null)
                     {
                         batchReplies += NextReplyCount();
@@ -211,6 +216,10 @@ internal sealed partial class ClientSession
                 await SendAsync(request, replies);
                 return;
 
+            case CommandKind.Intercepted:
+                await HandleInterceptedAsync(request, replies);
+                return;
+
             case CommandKind.Admin when ChangesAuthentication(_parser.InlineArguments ?? RequestArguments.Read(request)):
                 // CONFIG SET requirepass or an ACL change may make the backend require AUTH. Inside
                 // MULTI it happens at EXEC, which is then checked the same way.
@@ -298,6 +307,12 @@ internal sealed partial class ClientSession
         var expected = kind == CommandKind.Reset && skipped
             ? new PendingReply(null, ReplyKind.Reset, 0) // Redis clears CLIENT REPLY OFF before answering RESET, but a SKIP still silences it
             : ExpectedReplies(kind, replies);
+        if (kind is CommandKind.EndTransaction or CommandKind.Reset)
+        {
+            // EXEC runs the linked commands queued since MULTI; DISCARD and RESET drop them.
+            expected = kind == CommandKind.EndTransaction && Ascii.EqualsIgnoreCase(_parser.Name.Span, "exec"u8) ? ObserveExec(expected) : expected;
+            _queuedLinks = null;
+        }
         if (kind == CommandKind.Client && ClientReplyMode(request) is { } mode)
         {
             // Redis queues CLIENT REPLY inside MULTI and refuses it in RESP2 subscribed mode; the

@@ -128,8 +128,8 @@ internal sealed partial class ClientSession : IReplySink, IGearsClient
             {
                 return false;
             }
-            RespWriter.WriteRaw(_output, bytes);
-            if (_flushPending)
+            RespWriter.WriteRaw(Out, bytes);
+            if (_flushPending || _lastHeld is not null)
             {
                 return false;
             }
@@ -167,7 +167,7 @@ internal sealed partial class ClientSession : IReplySink, IGearsClient
             }
             for (var i = 0; i < count; i++)
             {
-                RespWriter.WriteError(_output, message);
+                RespWriter.WriteError(Out, message);
             }
             FlushLocked();
         }
@@ -201,7 +201,7 @@ internal sealed partial class ClientSession : IReplySink, IGearsClient
             {
                 return;
             }
-            write(_output);
+            write(Out);
             FlushLocked();
         }
     }

@@ -38,4 +38,7 @@ internal enum CommandKind : byte
 
     /// <summary>RG.*: SharpGears' own commands, answered by the gateway.</summary>
     Gears,
+
+    /// <summary>Hooked, or named in a registration's <c>commands</c>: see ClientSession.Linking.</summary>
+    Intercepted,
 }

@@ -76,6 +76,13 @@ internal static class CommandTable
         return s_lookup.TryGetValue(chars[..bytes.Length], out var kind) ? kind : CommandKind.Plain;
     }
 
+    /// <summary>
+    /// True for commands the gateway treats itself (connection state, transactions, blocking,
+    /// pub/sub, RG.*): they cannot be hooked or linked, because they are never forwarded as plain ones.
+    /// </summary>
+    public static bool IsGatewayHandled(string name) =>
+        name.StartsWith("rg.", StringComparison.OrdinalIgnoreCase) || s_kinds.ContainsKey(name);
+
     /// <summary>The family and direction of a <see cref="CommandKind.Subscription"/> command.</summary>
     public static (SubscriptionFamily Family, bool Subscribe) Subscription(in CommandName name)
     {

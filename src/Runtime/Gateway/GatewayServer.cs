@@ -35,6 +35,9 @@ internal sealed partial class GatewayServer(
 
     public GearsCommands GearsCommands { get; } = gearsCommands;
 
+    /// <summary>The engine: which client commands registrations intercept, and what runs for them.</summary>
+    public GearsEngine Engine => engine;
+
     /// <summary>Who may run which RG.* commands.</summary>
     public GearsAuthorization Authorization => _authorization ??= new GearsAuthorization(this, engine);
 

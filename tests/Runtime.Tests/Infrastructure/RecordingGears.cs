@@ -40,5 +40,9 @@ internal sealed class RecordingGears : IGears, IGearsRuntime
 
     public void OverrideReply(object? value) => throw new InvalidOperationException("no client");
 
+    public object? CallNext(params object?[] arguments) => throw new InvalidOperationException("no hook");
+
+    public Task<object?> CallNextAsync(params object?[] arguments) => throw new InvalidOperationException("no hook");
+
     public void Register(RegistrationRequest request) => Registrations.Add(request);
 }

@@ -11,6 +11,7 @@ internal sealed class GearsCommandsRegistration(GearsCommands commands, GearsEng
         SessionCommands.Register(commands, engine);
         RegistrationCommands.Register(commands, engine);
         ConfigurationCommands.Register(commands, engine);
+        TriggerCommands.Register(commands, engine);
         return Task.CompletedTask;
     }
 

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using SharpGears.Api;
+using SharpGears.Api.Pipeline;
 using SharpGears.Runtime.Engine.Registrations;
 using SharpGears.Runtime.Gateway;
 
@@ -64,13 +65,7 @@ internal static class RegistrationCommands
                 "totalRunDurationMS", statistics.TotalRunDurationMs,
                 "avgRunDurationMS", statistics.AverageRunDurationMs,
                 "lastError", statistics.LastError,
-                "args", new object?[]
-                {
-                    "regex", request.Prefix,
-                    "eventTypes", request.EventTypes,
-                    "keyTypes", request.KeyTypes,
-                    "hookCommands", request.Commands,
-                },
+                "args", Arguments(request),
             },
             "PD", $"{{'sessionId':'{registration.Session.Id}', 'depsList':[{string.Join(", ", registration.Session.Definition.Requirements.Select(r => $"'{r}'"))}]}}",
             "ExecutionThreadPool", "DefaultPool",
@@ -78,6 +73,14 @@ internal static class RegistrationCommands
         // SharpGears' addition, only when there is something to say: what looked wrong at registration.
         return registration.Warnings.Count == 0 ? entry : [.. entry, "warnings", registration.Warnings];
     }
+
+    // The reader's arguments, as RedisGears 1.2 shows them for its reader.
+    private static object?[] Arguments(RegistrationRequest request) => request switch
+    {
+        { Trigger: { } trigger } => ["trigger", trigger, "inorder", 0L],
+        { Hook: { } hook } => ["hook", hook, "keyprefix", request.KeyPrefix],
+        _ => ["regex", request.Prefix, "eventTypes", request.EventTypes, "keyTypes", request.KeyTypes, "hookCommands", request.Commands],
+    };
 
     public static string ModeName(ExecutionMode mode) => mode switch
     {

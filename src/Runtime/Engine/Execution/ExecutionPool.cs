@@ -50,6 +50,10 @@ internal sealed partial class ExecutionPool : TaskScheduler, IDisposable
     public Task Run(Func<Task> work) =>
         Task.Factory.StartNew(work, CancellationToken.None, TaskCreationOptions.DenyChildAttach, this).Unwrap();
 
+    /// <inheritdoc cref="Run(Func{Task})"/>
+    public Task<T> Run<T>(Func<Task<T>> work) =>
+        Task.Factory.StartNew(work, CancellationToken.None, TaskCreationOptions.DenyChildAttach, this).Unwrap();
+
     /// <summary>
     /// Runs <paramref name="work"/> on the pool, in the order queued (on a pool of one: one after
     /// another). Unlike <see cref="Run"/>, what it awaits does not come back here: on a pool of one

@@ -1,6 +1,8 @@
 using System.Diagnostics;
 using Microsoft.Extensions.Logging;
+using GearsException = SharpGears.Api.GearsException;
 using SharpGears.Runtime.Engine.Configuration;
+using SharpGears.Runtime.Engine.Linking;
 using SharpGears.Runtime.Engine.Registrations;
 
 namespace SharpGears.Runtime.Engine.Execution;
@@ -31,13 +33,15 @@ internal sealed partial class RegistrationExecutor : IDisposable
 
     /// <summary>
     /// Runs <paramref name="registration"/> over the records <paramref name="read"/> gives (null: the
-    /// event does not concern the registration after all, e.g. a key of another type; not counted).
+    /// event does not concern the registration after all, e.g. a key of another type; not counted),
+    /// linked to a client's command or a hook chain when given. Never throws: the outcome says.
     /// </summary>
-    public async Task RunAsync<TState>(Registration registration, Func<TState, ValueTask<List<object?>?>> read, TState state)
+    public async Task<ExecutionOutcome> RunAsync<TState>(
+        Registration registration, Func<TState, ValueTask<List<object?>?>> read, TState state, ClientLink? link = null, HookCall? hook = null)
     {
         if (!registration.IsActive)
         {
-            return;
+            return ExecutionOutcome.Skipped;
         }
         var statistics = registration.Statistics;
         List<object?>? records;
@@ -48,36 +52,43 @@ internal sealed partial class RegistrationExecutor : IDisposable
         catch (Exception e)
         {
             statistics.OnTriggered();
-            statistics.OnFailed(0, ScriptFailure.Describe(e));
-            return;
+            var error = ScriptFailure.Describe(e);
+            statistics.OnFailed(0, error);
+            return ExecutionOutcome.Failed(error);
         }
         if (records is null)
         {
-            return;
+            return ExecutionOutcome.Skipped;
         }
         statistics.OnTriggered();
-        var execution = new RunningExecution(registration);
+        var execution = new RunningExecution(registration) { Link = link, Hook = hook };
         var previous = RunningExecution.Current;
         RunningExecution.Current = execution;
         _running.TryAdd(execution, 0);
         try
         {
-            await PipelineRunner.RunAsync(registration.Steps, records, execution);
+            var results = await PipelineRunner.RunAsync(registration.Steps, records, execution);
             if (execution.TryFinish())
             {
                 statistics.OnSucceeded(Stopwatch.GetTimestamp() - execution.Started);
+                return ExecutionOutcome.Succeeded(results);
             }
+            return ExecutionOutcome.Failed(AbortedMessage);
         }
         catch (Exception e)
         {
-            if (execution.TryFinish())
+            if (!execution.TryFinish())
             {
-                statistics.OnFailed(Stopwatch.GetTimestamp() - execution.Started, ScriptFailure.Describe(e));
-                if (registration.ShouldLogFailure())
-                {
-                    LogFailed(_logger, e, registration.Id, registration.Session.Id);
-                }
+                return ExecutionOutcome.Failed(AbortedMessage);
             }
+            var error = ScriptFailure.Describe(e);
+            statistics.OnFailed(Stopwatch.GetTimestamp() - execution.Started, error);
+            if (registration.ShouldLogFailure())
+            {
+                LogFailed(_logger, e, registration.Id, registration.Session.Id);
+            }
+            // A GearsException is the script's own error for the client (RedisGears' flat_error): its text alone.
+            return ExecutionOutcome.Failed(e is GearsException ? e.Message : error);
         }
         finally
         {
@@ -85,6 +96,9 @@ internal sealed partial class RegistrationExecutor : IDisposable
             RunningExecution.Current = previous;
         }
     }
+
+    private string AbortedMessage =>
+        $"Execution was aborted: it ran for more than the execution time-out of {(long)_settings.Timeout.TotalMilliseconds} ms (RG.CONFIGSET ExecutionTimeout)";
 
     // One timer for all executions (a timer each would cost more than a small execution itself).
     private void AbortOverdue()
@@ -96,8 +110,7 @@ internal sealed partial class RegistrationExecutor : IDisposable
             {
                 var registration = execution.Registration!;
                 var milliseconds = (long)limit.TotalMilliseconds;
-                registration.Statistics.OnAborted(Stopwatch.GetTimestamp() - execution.Started,
-                    $"Execution was aborted: it ran for more than the execution time-out of {milliseconds} ms (RG.CONFIGSET ExecutionTimeout)");
+                registration.Statistics.OnAborted(Stopwatch.GetTimestamp() - execution.Started, AbortedMessage);
                 LogAborted(_logger, registration.Id, milliseconds);
             }
         }
@@ -110,4 +123,14 @@ internal sealed partial class RegistrationExecutor : IDisposable
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "An execution of registration {Registration} was aborted after {Milliseconds} ms (the execution time-out)")]
     private static partial void LogAborted(ILogger logger, string registration, long milliseconds);
+}
+
+/// <summary>How an execution ended: its output records, or the error its caller (a hooked client, RG.TRIGGER) gets.</summary>
+internal readonly record struct ExecutionOutcome(bool Ran, List<object?>? Records, string? Error)
+{
+    public static ExecutionOutcome Skipped => default;
+
+    public static ExecutionOutcome Succeeded(List<object?> records) => new(true, records, null);
+
+    public static ExecutionOutcome Failed(string error) => new(true, null, error);
 }

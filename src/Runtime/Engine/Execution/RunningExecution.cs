@@ -54,6 +54,12 @@ internal sealed class RunningExecution
 
     public Registration? Registration { get; }
 
+    /// <summary>The client command this execution is linked to (<c>commands</c>), whose reply it may override.</summary>
+    public Linking.ClientLink? Link { get; init; }
+
+    /// <summary>The hook chain this execution is part of, for <c>CallNext</c>.</summary>
+    public Linking.HookCall? Hook { get; init; }
+
     /// <summary>Cancelled when the execution is aborted (time-out): script functions then throw.</summary>
     public CancellationToken Aborted { get; }
 

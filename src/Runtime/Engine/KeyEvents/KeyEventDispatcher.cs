@@ -25,7 +25,39 @@ internal sealed class KeyEventDispatcher(ExecutionPool dispatchThread, Execution
 
     /// <summary>Replaces the registrations that events go to.</summary>
     public void Update(IEnumerable<Registration> registrations) =>
-        Volatile.Write(ref _registrations, [.. registrations.Where(r => r.Request.Reader == Readers.Keys.Name)]);
+        Volatile.Write(ref _registrations, [.. registrations.Where(r => r.Request.Reader == Readers.Keys.Name && !r.IsLinked)]);
+
+    /// <summary>
+    /// Runs one execution as its registration's mode says: <c>sync</c> on the dispatch thread, after
+    /// the executions queued there before it; otherwise on the pool at once (a client waits for it).
+    /// </summary>
+    public Task<ExecutionOutcome> Start(Registration registration, Func<Task<ExecutionOutcome>> run)
+    {
+        if (registration.Mode != ExecutionMode.Sync)
+        {
+            return pool.Run(run);
+        }
+        var done = new TaskCompletionSource<ExecutionOutcome>(TaskCreationOptions.RunContinuationsAsynchronously);
+        dispatchThread.Post(() =>
+        {
+            var execution = run();
+            execution.Wait(executor.Timeout + TimeSpan.FromMilliseconds(100));
+            if (execution.IsCompletedSuccessfully)
+            {
+                done.TrySetResult(execution.Result);
+            }
+            else
+            {
+                // Past the time-out: the client is answered; the execution was counted as aborted.
+                execution.ContinueWith(t => done.TrySetResult(t.Result), TaskScheduler.Default);
+            }
+        });
+        return done.Task;
+    }
+
+    /// <summary>Runs <paramref name="registration"/> for an event a client's command caused, linked to that client when <paramref name="link"/> is given.</summary>
+    public Task<ExecutionOutcome> RunAsync(Registration registration, string eventName, string key, Linking.ClientLink? link) =>
+        Start(registration, () => executor.RunAsync(registration, ReadAsync, new KeyEvent(registration, eventName, key), link));
 
     /// <summary>Handles one event; called by the subscriber, in the order Redis sent them.</summary>
     public void OnEvent(string eventName, string key)
@@ -81,7 +113,7 @@ internal sealed class KeyEventDispatcher(ExecutionPool dispatchThread, Execution
         }
     }
 
-    private Task Run(KeyEvent work) => executor.RunAsync(work.Registration, ReadAsync, work);
+    private Task<ExecutionOutcome> Run(KeyEvent work) => executor.RunAsync(work.Registration, ReadAsync, work);
 
     private async ValueTask<List<object?>?> ReadAsync(KeyEvent work)
     {

@@ -50,4 +50,33 @@ internal static class KeyEventNames
         }
         return flags;
     }
+
+    /// <summary>
+    /// Commands whose keyspace event is not named after them (Redis' notifyKeyspaceEvent calls);
+    /// every other write is named after its command, as Redis does for most of them.
+    /// </summary>
+    private static readonly Dictionary<string, string> s_writeEvents = new(StringComparer.OrdinalIgnoreCase)
+    {
+        ["incr"] = "incrby",
+        ["decr"] = "decrby",
+        ["setnx"] = "set",
+        ["setex"] = "set",
+        ["psetex"] = "set",
+        ["getset"] = "set",
+        ["mset"] = "set",
+        ["msetnx"] = "set",
+        ["getdel"] = "del",
+        ["unlink"] = "del",
+        ["hmset"] = "hset",
+        ["hsetnx"] = "hset",
+        ["lpushx"] = "lpush",
+        ["rpushx"] = "rpush",
+        ["zincrby"] = "zincr",
+        ["geoadd"] = "zadd",
+        ["copy"] = "copy_to",
+    };
+
+    /// <summary>The keyspace event Redis sends for a successful call of the write command <paramref name="command"/>.</summary>
+    public static string ForCommand(string command) =>
+        s_writeEvents.TryGetValue(command, out var eventName) ? eventName : command.ToLowerInvariant();
 }

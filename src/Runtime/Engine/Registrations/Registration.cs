@@ -12,6 +12,7 @@ namespace SharpGears.Runtime.Engine.Registrations;
 internal sealed class Registration
 {
     private readonly string _prefix;
+    private readonly byte[] _prefixBytes;
     private readonly bool _prefixIsPattern;
     private readonly HashSet<string>? _eventTypes;
     private readonly HashSet<string>? _keyTypes;
@@ -23,8 +24,11 @@ internal sealed class Registration
         Session = session;
         Request = request;
         Warnings = warnings;
-        _prefixIsPattern = request.Prefix.EndsWith('*');
-        _prefix = _prefixIsPattern ? request.Prefix[..^1] : request.Prefix;
+        // A hook's keyPrefix is a plain prefix (RedisGears: "fire if any key starts with it").
+        var prefix = request.Hook is not null ? (request.KeyPrefix ?? "") + "*" : request.Prefix;
+        _prefixIsPattern = prefix.EndsWith('*');
+        _prefix = _prefixIsPattern ? prefix[..^1] : prefix;
+        _prefixBytes = System.Text.Encoding.UTF8.GetBytes(_prefix);
         _eventTypes = request.EventTypes is { } events ? new(events, StringComparer.OrdinalIgnoreCase) : null;
         _keyTypes = request.KeyTypes is { } types ? new(types, StringComparer.OrdinalIgnoreCase) : null;
     }
@@ -55,6 +59,9 @@ internal sealed class Registration
     /// <summary>The event types this registration wants, or null for every event Redis sends by default.</summary>
     public IReadOnlySet<string>? EventTypes => _eventTypes;
 
+    /// <summary>Fired by the gateway, linked to the client whose command fired it (<c>commands</c>), not by keyspace notifications.</summary>
+    public bool IsLinked => Request.Commands is not null;
+
     public void Deactivate() => _active = false;
 
     private long _lastFailureLogged;
@@ -71,6 +78,10 @@ internal sealed class Registration
     public bool Matches(string key, string eventName) =>
         (_prefixIsPattern ? key.StartsWith(_prefix, StringComparison.Ordinal) : key == _prefix)
         && (_eventTypes is null ? !KeyEventNames.IsOptIn(eventName) : _eventTypes.Contains(eventName));
+
+    /// <summary>Whether <paramref name="key"/> (as a client sent it) passes the prefix, or a hook's keyPrefix.</summary>
+    public bool MatchesKey(ReadOnlySpan<byte> key) =>
+        _prefixIsPattern ? key.StartsWith(_prefixBytes) : key.SequenceEqual(_prefixBytes);
 
     /// <summary>Whether a key of <paramref name="type"/> passes the <c>keyTypes</c> filter.</summary>
     public bool AcceptsType(string type) => _keyTypes is null || _keyTypes.Contains(type);

@@ -1,0 +1,91 @@
+using System.Collections.Frozen;
+using SharpGears.Runtime.Engine.Registrations;
+using SharpGears.Runtime.Protocol;
+
+namespace SharpGears.Runtime.Engine.Linking;
+
+/// <summary>
+/// The client commands the gateway must not just forward, built from the live registrations and
+/// replaced whole when they change: commands named in a registration's <c>commands</c> (linked) and
+/// hooked commands. The gateway looks a command up by its name bytes in O(1), without allocating.
+/// </summary>
+internal sealed class CommandInterceptions
+{
+    private readonly FrozenDictionary<string, InterceptedCommand>.AlternateLookup<ReadOnlySpan<char>> _lookup;
+
+    public CommandInterceptions(IEnumerable<InterceptedCommand> commands, IReadOnlyDictionary<string, Registration> triggers)
+    {
+        _lookup = commands.ToFrozenDictionary(c => c.Spec.Name, StringComparer.OrdinalIgnoreCase).GetAlternateLookup<ReadOnlySpan<char>>();
+        Triggers = triggers.ToFrozenDictionary(StringComparer.Ordinal);
+    }
+
+    /// <summary>Trigger registrations by name (RG.TRIGGER).</summary>
+    public FrozenDictionary<string, Registration> Triggers { get; }
+
+    public bool IsEmpty => _lookup.Dictionary.Count == 0;
+
+    public bool TryGet(in CommandName name, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out InterceptedCommand? command)
+    {
+        command = null;
+        if (name.IsTooLong || name.Length == 0)
+        {
+            return false;
+        }
+        Span<char> chars = stackalloc char[CommandName.MaxLength];
+        var bytes = name.Span;
+        for (var i = 0; i < bytes.Length; i++)
+        {
+            chars[i] = (char)bytes[i];
+        }
+        return _lookup.TryGetValue(chars[..bytes.Length], out command);
+    }
+}
+
+/// <summary>
+/// One intercepted command: the hooks on it (the last registered first) and the registrations that
+/// its calls fire, linked to the calling client.
+/// </summary>
+internal sealed class InterceptedCommand(CommandSpec spec, Registration[] hooks, Registration[] linked)
+{
+    // Whether any linked registration wants key misses, or write events (keyspace events other than misses).
+    private readonly bool _wantsMisses = Array.Exists(linked, r => r.EventTypes?.Contains("keymiss") == true);
+    private readonly bool _wantsWrites = Array.Exists(linked, r => r.EventTypes is null || r.EventTypes.Any(e => !string.Equals(e, "keymiss", StringComparison.OrdinalIgnoreCase)));
+
+    public CommandSpec Spec { get; } = spec;
+
+    public Registration[] Hooks { get; } = hooks;
+
+    public Registration[] Linked { get; } = linked;
+
+    /// <summary>The hooks that a call with <paramref name="keys"/> goes through, outermost first (empty: none).</summary>
+    public Registration[] HooksFor(List<CommandKey> keys) =>
+        Hooks.Length == 0 ? [] : [.. Hooks.Where(hook => hook.Request.KeyPrefix is null || keys.Exists(key => hook.MatchesKey(key.Name)))];
+
+    /// <summary>True when some linked registration's prefix takes one of <paramref name="keys"/>.</summary>
+    public bool LinksAny(List<CommandKey> keys) =>
+        Linked.Length > 0 && keys.Exists(key => Array.Exists(Linked, registration => registration.MatchesKey(key.Name)));
+
+    /// <summary>
+    /// Decided from the reply alone, on the socket thread: whether the call may have fired an event
+    /// (false lets the reply through at once). A read "finds nothing" when its reply is empty (nil, an
+    /// empty string or collection, 0, a negative number, "none"); the key's absence is then checked.
+    /// A write fires unless it failed or answered nil (nothing was done).
+    /// </summary>
+    public bool MayHaveFired(ReadOnlySpan<byte> reply, List<CommandKey> keys)
+    {
+        if (reply.IsEmpty || reply[0] is (byte)'-' or (byte)'!')
+        {
+            return false;
+        }
+        return (_wantsMisses && IsEmpty(reply) && keys.Exists(k => k.Read))
+            || (_wantsWrites && Spec.Writes && !IsNil(reply) && keys.Exists(k => k.Written));
+    }
+
+    private static bool IsNil(ReadOnlySpan<byte> reply) =>
+        reply[0] == (byte)'_' || reply.StartsWith("$-1\r"u8) || reply.StartsWith("*-1\r"u8);
+
+    private static bool IsEmpty(ReadOnlySpan<byte> reply) =>
+        IsNil(reply)
+        || reply.StartsWith("$0\r"u8) || reply.StartsWith("*0\r"u8) || reply.StartsWith("%0\r"u8) || reply.StartsWith("~0\r"u8)
+        || reply.StartsWith(":0\r"u8) || reply.StartsWith(":-"u8) || reply.StartsWith("+none\r"u8);
+}

@@ -1,0 +1,81 @@
+using System.Globalization;
+using SharpGears.Runtime.Protocol;
+
+namespace SharpGears.Runtime.Engine.Linking;
+
+/// <summary>
+/// Turns a value a script gives as a client's reply (OverrideReply, a hook's result) into RESP, as
+/// RedisGears does: a string becomes a bulk string, one starting with '+' a status and with '-' an
+/// error; integers, booleans, null and sequences map to their RESP types; byte arrays are bulk
+/// strings as they are; anything else is its invariant text.
+/// </summary>
+internal static class ScriptReply
+{
+    public static byte[] Encode(object? value)
+    {
+        var writer = new ArrayBufferWriter<byte>(64);
+        Write(writer, value);
+        return writer.WrittenSpan.ToArray();
+    }
+
+    /// <summary>An error reply for <paramref name="message"/>, which gets Redis' generic "ERR" code unless it starts with a code of its own.</summary>
+    public static byte[] Error(string message) => Encode("-" + ErrorText(message));
+
+    /// <summary>One line that starts with an error code ("ERR", "WRONGTYPE", ...).</summary>
+    public static string ErrorText(string message)
+    {
+        message = message.ReplaceLineEndings(" ");
+        var code = message.Split(' ', 2)[0];
+        return code.Length > 0 && code.All(c => c is >= 'A' and <= 'Z') ? message : "ERR " + message;
+    }
+
+    private static void Write(ArrayBufferWriter<byte> writer, object? value)
+    {
+        switch (value)
+        {
+            case null:
+                RespWriter.WriteRaw(writer, "$-1\r\n"u8);
+                break;
+            case string text when text.StartsWith('+'):
+                RespWriter.WriteSimpleString(writer, text[1..].ReplaceLineEndings(" "));
+                break;
+            case string text when text.StartsWith('-'):
+                RespWriter.WriteError(writer, text[1..].ReplaceLineEndings(" "));
+                break;
+            case string text:
+                RespWriter.WriteBulk(writer, text);
+                break;
+            case byte[] bytes:
+                RespWriter.WriteBulk(writer, bytes);
+                break;
+            case bool flag:
+                RespWriter.WriteInteger(writer, flag ? 1 : 0);
+                break;
+            case long or int or short or byte or sbyte or ushort or uint:
+                RespWriter.WriteInteger(writer, Convert.ToInt64(value, CultureInfo.InvariantCulture));
+                break;
+            case System.Collections.IDictionary map:
+                RespWriter.WriteArrayHeader(writer, map.Count * 2);
+                foreach (System.Collections.DictionaryEntry entry in map)
+                {
+                    Write(writer, entry.Key);
+                    Write(writer, entry.Value);
+                }
+                break;
+            case System.Collections.IEnumerable items:
+                var list = items.Cast<object?>().ToList();
+                RespWriter.WriteArrayHeader(writer, list.Count);
+                foreach (var item in list)
+                {
+                    Write(writer, item);
+                }
+                break;
+            case IFormattable formattable:
+                RespWriter.WriteBulk(writer, formattable.ToString(null, CultureInfo.InvariantCulture));
+                break;
+            default:
+                RespWriter.WriteBulk(writer, value.ToString() ?? "");
+                break;
+        }
+    }
+}

@@ -1,0 +1,207 @@
+using System.Text;
+using SharpGears.Runtime.Backend;
+using SharpGears.Runtime.Engine.Linking;
+using SharpGears.Runtime.Protocol;
+
+namespace SharpGears.Runtime.Gateway;
+
+/// <summary>
+/// Commands that registrations intercept: hooked commands go through their hook chain; commands
+/// named in a registration's <c>commands</c> are forwarded, and their reply is held until the
+/// executions they fired are done, then replaced by the one OverrideReply gave, if any. Only this
+/// client waits: the replies that come after a held one wait behind it, in order.
+/// </summary>
+internal sealed partial class ClientSession : IHookedClient
+{
+    // Replies held for linked executions, oldest first, each with what came after it (under _outputLock).
+    private readonly Queue<HeldReply> _held = new();
+    private HeldReply? _lastHeld;
+
+    // Linked commands queued in the open transaction: they fire, unlinked, once EXEC has run them.
+    private List<(InterceptedCommand Command, List<CommandKey> Keys)>? _queuedLinks;
+
+    // The command the request being handled was found to be (set with CommandKind.Intercepted).
+    private InterceptedCommand? _intercepted;
+
+    private sealed class HeldReply
+    {
+        public byte[]? Reply;
+        public readonly ArrayBufferWriter<byte> After = new();
+    }
+
+    /// <summary>Where output goes now (under _outputLock): to the client, or behind the last held reply.</summary>
+    private IBufferWriter<byte> Out => (IBufferWriter<byte>?)_lastHeld?.After ?? _output;
+
+    private async ValueTask HandleInterceptedAsync(ReadOnlySequence<byte> request, int replies)
+    {
+        var command = _intercepted!;
+        _intercepted = null;
+        var arguments = _parser.InlineArguments ?? RequestArguments.Read(request);
+        var keys = command.Spec.Keys(arguments);
+        if (!_inTransaction && command.HooksFor(keys) is { Length: > 0 } chain)
+        {
+            // The hook's result is the reply: everything before it is answered first.
+            await DrainAsync();
+            await Task.Yield(); // off the socket thread: hooks run scripts
+            var name = Encoding.UTF8.GetString(arguments[0]);
+            var reply = await _server.Engine.RunHookChainAsync(chain, 0, name, [.. arguments.Skip(1)], this);
+            if (replies > 0)
+            {
+                WriteLocal(output => output.Write(reply));
+            }
+            return;
+        }
+        if (!command.LinksAny(keys))
+        {
+            await SendAsync(request, replies);
+        }
+        else if (_inTransaction)
+        {
+            // Inside MULTI the command only queues; it runs at EXEC, where no client can be linked.
+            (_queuedLinks ??= []).Add((command, keys));
+            await SendAsync(request, replies);
+        }
+        else if (replies == 0)
+        {
+            await SendAsync(request, 0); // CLIENT REPLY OFF/SKIP: no reply to hold or override
+        }
+        else
+        {
+            var capture = new ReplyCapture(captured => OnLinkedReply(captured, command, keys));
+            await SendAsync(request, new PendingReply(capture, ReplyKind.Replies, 1));
+        }
+    }
+
+    // On the backend connection's receive loop, in reply order: later replies to this client cannot
+    // have been written yet, so holding this one here keeps the client's order.
+    private void OnLinkedReply(ReplyCapture capture, InterceptedCommand command, List<CommandKey> keys)
+    {
+        var reply = capture.Reply.Result;
+        if (!command.MayHaveFired(reply, keys))
+        {
+            lock (_outputLock)
+            {
+                if (!_outputClosed)
+                {
+                    Out.Write(reply);
+                    FlushLocked();
+                }
+            }
+            OnRepliesDelivered();
+            return;
+        }
+        var held = new HeldReply();
+        lock (_outputLock)
+        {
+            _held.Enqueue(held);
+            _lastHeld = held;
+        }
+        _ = Task.Run(async () =>
+        {
+            byte[]? replacement = null;
+            try
+            {
+                replacement = await _server.Engine.RunLinkedAsync(command, keys, linkClient: true);
+            }
+            finally
+            {
+                Release(held, replacement ?? reply);
+            }
+        });
+    }
+
+    // Sends a held reply, and after it everything that waited only for it.
+    private void Release(HeldReply held, byte[] reply)
+    {
+        lock (_outputLock)
+        {
+            held.Reply = reply;
+            while (_held.TryPeek(out var head) && head.Reply is not null)
+            {
+                _held.Dequeue();
+                if (!_outputClosed)
+                {
+                    _output.Write(head.Reply);
+                    _output.Write(head.After.WrittenSpan);
+                }
+            }
+            if (_held.Count == 0)
+            {
+                _lastHeld = null;
+            }
+            if (!_outputClosed)
+            {
+                FlushLocked();
+            }
+        }
+        OnRepliesDelivered();
+    }
+
+    // EXEC with linked commands queued: once it has run them (an array reply, not an abort), they fire.
+    private PendingReply ObserveExec(PendingReply expected)
+    {
+        if (_queuedLinks is not { } queued)
+        {
+            return expected;
+        }
+        _queuedLinks = null;
+        return expected.Count == 0 ? expected : expected with { Target = new ExecObserver(this, queued) };
+    }
+
+    /// <summary>Passes EXEC's reply to the client, and fires the linked commands it ran, unlinked.</summary>
+    private sealed class ExecObserver(ClientSession session, List<(InterceptedCommand Command, List<CommandKey> Keys)> queued) : IReplySink
+    {
+        private int _seen;
+        private bool _ran;
+
+        public bool WriteFromBackend(ReadOnlySequence<byte> bytes)
+        {
+            if (_seen++ == 0)
+            {
+                var first = bytes.FirstSpan;
+                _ran = first.Length > 1 && first[0] == (byte)'*' && first[1] != (byte)'-';
+            }
+            return session.WriteFromBackend(bytes);
+        }
+
+        public void OnRepliesDelivered()
+        {
+            session.OnRepliesDelivered();
+            if (_ran)
+            {
+                var engine = session._server.Engine;
+                _ = Task.Run(async () =>
+                {
+                    foreach (var (command, keys) in queued)
+                    {
+                        await engine.RunLinkedAsync(command, keys, linkClient: false);
+                    }
+                });
+            }
+        }
+
+        public void FlushFromBackend() => session.FlushFromBackend();
+
+        public void FailReplies(int count, string message) => session.FailReplies(count, message);
+
+        public void OnBackendLost() => session.OnBackendLost();
+
+        public void Abort() => session.Abort();
+
+        public Task OutputDrained => session.OutputDrained;
+    }
+
+    /// <summary>The end of a hook chain: the command itself, on this client's backend connection.</summary>
+    public async Task<byte[]> ForwardAsync(string command, object?[] arguments)
+    {
+        var encoded = new ArrayBufferWriter<byte>(64);
+        RespWriter.WriteCommand(encoded, command, arguments);
+        var capture = new ReplyCapture();
+        var connection = _private ?? await _lane.GetConnectionAsync();
+        if (connection is null || !await connection.SendAsync(new ReadOnlySequence<byte>(encoded.WrittenMemory), new PendingReply(capture, ReplyKind.Replies, 1)))
+        {
+            return ScriptReply.Error(BackendUnavailable);
+        }
+        return await capture.Reply;
+    }
+}
