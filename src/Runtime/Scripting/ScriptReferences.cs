@@ -6,8 +6,8 @@ namespace SharpGears.Runtime.Scripting;
 
 /// <summary>
 /// What every script compiles against, built once per process and shared by all compilations
-/// (reading metadata is most of a cold compile): the .NET shared framework, the Api and
-/// StackExchange.Redis, with the default imports that spare scripts `using` clutter. The engine's own
+/// (reading metadata is most of a cold compile): the .NET shared framework, the Api,
+/// StackExchange.Redis and Npgsql (the clients a read-through script needs), with the default imports that spare scripts `using` clutter. The engine's own
 /// dependencies (ASP.NET Core, Roslyn, ...) are deliberately not visible to scripts.
 /// </summary>
 internal sealed class ScriptReferences
@@ -20,7 +20,12 @@ internal sealed class ScriptReferences
         var trusted = ((string?)AppContext.GetData("TRUSTED_PLATFORM_ASSEMBLIES") ?? "")
             .Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries)
             .Where(path => Path.GetDirectoryName(path) == framework);
-        string[] own = [typeof(IGears).Assembly.Location, typeof(StackExchange.Redis.ConnectionMultiplexer).Assembly.Location];
+        string[] own =
+        [
+            typeof(IGears).Assembly.Location,
+            typeof(StackExchange.Redis.ConnectionMultiplexer).Assembly.Location,
+            typeof(Npgsql.NpgsqlConnection).Assembly.Location,
+        ];
         References = [.. trusted.Concat(own).Distinct().Select(path => (MetadataReference)MetadataReference.CreateFromFile(path))];
     }
 
