@@ -32,7 +32,7 @@ internal sealed partial class GearsEngine
         }
         if (!known)
         {
-            spec = await _client.ExecuteAsync("COMMAND", "INFO", name) is object?[] { Length: 1 } entry ? CommandSpec.Parse(entry[0]) : null;
+            spec = await _client.ExecuteAsync("COMMAND", "INFO", name).ConfigureAwait(false) is object?[] { Length: 1 } entry ? CommandSpec.Parse(entry[0]) : null;
             lock (_commandSpecs)
             {
                 _commandSpecs[name] = spec;
@@ -59,11 +59,11 @@ internal sealed partial class GearsEngine
         }
         if (request.Hook is { } hook)
         {
-            await CheckCommandAsync(hook, "hook", keyFilter: request.KeyPrefix is not null);
+            await CheckCommandAsync(hook, "hook", keyFilter: request.KeyPrefix is not null).ConfigureAwait(false);
         }
         foreach (var command in request.Commands ?? [])
         {
-            await CheckCommandAsync(command, "commands", keyFilter: request.Prefix != "*");
+            await CheckCommandAsync(command, "commands", keyFilter: request.Prefix != "*").ConfigureAwait(false);
         }
     }
 
@@ -73,7 +73,7 @@ internal sealed partial class GearsEngine
         {
             throw new GearsException($"{use} can not name '{name}': the gateway handles it itself (connection state, transactions, blocking, pub/sub or RG.* commands)");
         }
-        var spec = await CommandSpecAsync(name, use);
+        var spec = await CommandSpecAsync(name, use).ConfigureAwait(false);
         if (spec.NoScript)
         {
             throw new GearsException($"{use} can not name '{name}': Redis flags it noscript");
@@ -145,7 +145,7 @@ internal sealed partial class GearsEngine
                 var name = Encoding.UTF8.GetString(key.Name);
                 var missed = command.Linked.Where(r => r.Matches(name, "keymiss")).ToList();
                 // OBJECT ENCODING looks the key up without a keymiss notification or an LRU touch.
-                if (missed.Count > 0 && await _client.ExecuteAsync("OBJECT", "ENCODING", key.Name) is null)
+                if (missed.Count > 0 && await _client.ExecuteAsync("OBJECT", "ENCODING", key.Name).ConfigureAwait(false) is null)
                 {
                     executions.AddRange(missed.Select(r => _dispatcher.RunAsync(r, "keymiss", name, link)));
                 }
@@ -164,7 +164,7 @@ internal sealed partial class GearsEngine
         {
             // The backend went away while the key was looked up: no execution, the client gets its reply.
         }
-        await WaitForAsync(executions);
+        await WaitForAsync(executions).ConfigureAwait(false);
         return link?.Reply;
     }
 
@@ -186,7 +186,7 @@ internal sealed partial class GearsEngine
     {
         if (index >= chain.Length)
         {
-            return await client.ForwardAsync(command, arguments);
+            return await client.ForwardAsync(command, arguments).ConfigureAwait(false);
         }
         var registration = chain[index];
         var call = new HookCall(this, chain, index, command, client);

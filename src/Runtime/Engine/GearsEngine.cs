@@ -151,7 +151,7 @@ internal sealed partial class GearsEngine(
         {
             throw new GearsException($"registrations over the {request.Reader} are not supported yet");
         }
-        await CheckCommandsAsync(request);
+        await CheckCommandsAsync(request).ConfigureAwait(false); // also waited for synchronously (AddRegistration)
         var warnings = new List<string>();
         foreach (var eventType in request.EventTypes ?? [])
         {

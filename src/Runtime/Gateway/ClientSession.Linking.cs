@@ -197,11 +197,13 @@ internal sealed partial class ClientSession : IHookedClient
         var encoded = new ArrayBufferWriter<byte>(64);
         RespWriter.WriteCommand(encoded, command, arguments);
         var capture = new ReplyCapture();
-        var connection = _private ?? await _lane.GetConnectionAsync();
-        if (connection is null || !await connection.SendAsync(new ReadOnlySequence<byte>(encoded.WrittenMemory), new PendingReply(capture, ReplyKind.Replies, 1)))
+        // Awaited without coming back to the caller's scheduler: a hook that blocks in CallNext holds
+        // an execution thread, which must not be the one this continuation needs.
+        var connection = _private ?? await _lane.GetConnectionAsync().ConfigureAwait(false);
+        if (connection is null || !await connection.SendAsync(new ReadOnlySequence<byte>(encoded.WrittenMemory), new PendingReply(capture, ReplyKind.Replies, 1)).ConfigureAwait(false))
         {
             return ScriptReply.Error(BackendUnavailable);
         }
-        return await capture.Reply;
+        return await capture.Reply.ConfigureAwait(false);
     }
 }
