@@ -41,6 +41,14 @@ internal sealed partial class GearsEngine
         return spec ?? throw new GearsException($"{use} names '{name}', which the backend Redis does not know as a command");
     }
 
+    private CommandSpec? CachedCommandSpec(string name)
+    {
+        lock (_commandSpecs)
+        {
+            return _commandSpecs.GetValueOrDefault(name);
+        }
+    }
+
     /// <summary>Refuses what a client command cannot be linked to or hooked by, as RedisGears does, and what a gateway cannot see.</summary>
     private async Task CheckCommandsAsync(RegistrationRequest request)
     {
@@ -98,12 +106,7 @@ internal sealed partial class GearsEngine
         var commands = new List<InterceptedCommand>();
         foreach (var name in names)
         {
-            CommandSpec? spec;
-            lock (_commandSpecs)
-            {
-                spec = _commandSpecs.GetValueOrDefault(name);
-            }
-            if (spec is null)
+            if (CachedCommandSpec(name) is not { } spec)
             {
                 continue; // checked at registration: cannot happen
             }

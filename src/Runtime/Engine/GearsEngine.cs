@@ -168,6 +168,11 @@ internal sealed partial class GearsEngine(
         {
             warnings.Add("commands is empty: no command ever fires this registration; pass null for events from any client");
         }
+        else if (request.Commands is { } commands && request.EventTypes?.Contains("keymiss", StringComparer.OrdinalIgnoreCase) != true
+            && !commands.Any(c => CachedCommandSpec(c)?.Writes == true))
+        {
+            warnings.Add("commands names only reads, which fire nothing but keymiss: add eventTypes: [\"keymiss\"] to react to reads that find nothing");
+        }
         // A stored id was reserved when the stored sessions were read (LoadStoredSessionsAsync).
         return new Registration(id ?? NextId(), session, request, warnings);
     }
