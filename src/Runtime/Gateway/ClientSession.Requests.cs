@@ -297,6 +297,7 @@ internal sealed partial class ClientSession
         if (kind == CommandKind.EndTransaction && _authenticationChangeQueued)
         {
             _authenticationChangeQueued = false;
+            _queuedLinks = null; // an authentication change outranks them: they do not fire
             await _server.AuthenticationMayChangeAsync(async () =>
             {
                 await SendAsync(request, ExpectedReplies(kind, replies));
