@@ -6,6 +6,7 @@ using SharpGears.Runtime.Engine.KeyEvents;
 using SharpGears.Runtime.Engine.Linking;
 using SharpGears.Runtime.Engine.Registrations;
 using SharpGears.Runtime.Gateway;
+using SharpGears.Runtime.Protocol;
 
 namespace SharpGears.Runtime.Engine;
 
@@ -145,7 +146,7 @@ internal sealed partial class GearsEngine
         {
             foreach (var key in keys.Where(k => k.Read).DistinctBy(k => Convert.ToBase64String(k.Name)))
             {
-                var name = Encoding.UTF8.GetString(key.Name);
+                var name = ScriptText.Decode(key.Name);
                 var missed = command.Linked.Where(r => r.Matches(name, "keymiss")).ToList();
                 // OBJECT ENCODING looks the key up without a keymiss notification or an LRU touch.
                 if (missed.Count > 0 && await _client.ExecuteAsync("OBJECT", "ENCODING", key.Name).ConfigureAwait(false) is null)
@@ -158,7 +159,7 @@ internal sealed partial class GearsEngine
                 var eventName = KeyEventNames.ForCommand(command.Spec.Name);
                 foreach (var key in keys.Where(k => k.Written))
                 {
-                    var name = Encoding.UTF8.GetString(key.Name);
+                    var name = ScriptText.Decode(key.Name);
                     executions.AddRange(command.Linked.Where(r => r.Matches(name, eventName)).Select(r => _dispatcher.RunAsync(r, eventName, name, link)));
                 }
             }
@@ -230,7 +231,7 @@ internal sealed partial class GearsEngine
     private static string ArgumentText(object? argument) => argument switch
     {
         null => "",
-        byte[] bytes => Encoding.UTF8.GetString(bytes),
+        byte[] bytes => ScriptText.Decode(bytes),
         IFormattable formattable => formattable.ToString(null, System.Globalization.CultureInfo.InvariantCulture),
         _ => argument.ToString() ?? "",
     };

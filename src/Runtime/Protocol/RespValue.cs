@@ -6,7 +6,7 @@ namespace SharpGears.Runtime.Protocol;
 
 /// <summary>
 /// Turns one whole reply frame into the values scripts get from <c>Execute</c>: a <see cref="string"/>
-/// for bulk and status replies (UTF-8), a <see cref="long"/> for integers, an <c>object?[]</c> for
+/// for bulk and status replies (UTF-8; see <see cref="ScriptText"/> for bytes that are not), a <see cref="long"/> for integers, an <c>object?[]</c> for
 /// arrays (maps and sets flattened as Redis' RESP2 form has them), null for nil. An error reply
 /// becomes a <see cref="GearsException"/>, thrown by <see cref="Read"/>.
 /// </summary>
@@ -47,7 +47,8 @@ internal static class RespValue
                 {
                     return null;
                 }
-                var bulk = Encoding.UTF8.GetString(reader.UnreadSequence.Slice(0, length));
+                var slice = reader.UnreadSequence.Slice(0, length);
+                var bulk = ScriptText.Decode(slice.IsSingleSegment ? slice.FirstSpan : slice.ToArray());
                 reader.Advance(length + 2);
                 return type switch
                 {

@@ -59,8 +59,8 @@ internal static class RespWriter
     }
 
     /// <summary>
-    /// A command made of script values (what <c>Execute</c> is given): strings as UTF-8, byte arrays
-    /// as they are, numbers in the invariant culture, anything else as its string form.
+    /// A command made of script values (what <c>Execute</c> is given): strings as UTF-8 (or as the
+    /// bytes they were decoded from, see <see cref="ScriptText"/>), byte arrays as they are, numbers in the invariant culture, anything else as its string form.
     /// </summary>
     public static void WriteCommand(IBufferWriter<byte> writer, string command, ReadOnlySpan<object?> arguments)
     {
@@ -75,6 +75,9 @@ internal static class RespWriter
                     throw new ArgumentNullException(nameof(arguments), $"an argument of {command} is null");
                 case byte[] bytes:
                     WriteBulk(writer, bytes);
+                    break;
+                case string text when ScriptText.TryGetOriginal(text, out var original):
+                    WriteBulk(writer, original);
                     break;
                 case string text:
                     WriteBulk(writer, text);
