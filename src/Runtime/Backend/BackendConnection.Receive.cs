@@ -38,6 +38,9 @@ internal sealed partial class BackendConnection
     /// <summary>True after MONITOR succeeded on this connection, until RESET.</summary>
     public bool IsMonitoring => Volatile.Read(ref _monitoring);
 
+    /// <summary>True once HELLO 3 switched the connection to RESP3.</summary>
+    public bool IsResp3 => Volatile.Read(ref _resp3);
+
     private async Task ReceiveLoopAsync()
     {
         Exception? failure = null;

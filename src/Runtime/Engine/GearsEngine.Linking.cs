@@ -138,7 +138,7 @@ internal sealed partial class GearsEngine
     /// own), and the write event of the keys it wrote. With <paramref name="linkClient"/> the executions
     /// may override the reply: the result is the overriding reply, or null for the command's own.
     /// </summary>
-    public async Task<byte[]?> RunLinkedAsync(InterceptedCommand command, List<CommandKey> keys, bool linkClient)
+    public async Task<byte[]?> RunLinkedAsync(InterceptedCommand command, List<CommandKey> keys, bool linkClient, bool resp3 = false)
     {
         var link = linkClient ? new ClientLink(command.Spec.Name) : null;
         var executions = new List<Task<ExecutionOutcome>>();
@@ -169,7 +169,7 @@ internal sealed partial class GearsEngine
             // The backend went away while the key was looked up: no execution, the client gets its reply.
         }
         await WaitForAsync(executions).ConfigureAwait(false);
-        return link?.Reply;
+        return link?.Reply(resp3);
     }
 
     // A client waits at most the execution time-out (and a little): an execution that never returns

@@ -63,7 +63,10 @@ internal sealed partial class ClientSession : IHookedClient
         }
         else if (replies == 0)
         {
-            await SendAsync(request, 0); // CLIENT REPLY OFF/SKIP: no reply to hold or override
+            // CLIENT REPLY OFF/SKIP: Redis sends no reply to look at or hold. The registration fires
+            // unlinked once the command has gone out; its keys are looked up then.
+            await SendAsync(request, 0);
+            _ = Task.Run(() => _server.Engine.RunLinkedAsync(command, keys, linkClient: false));
         }
         else
         {
@@ -101,7 +104,7 @@ internal sealed partial class ClientSession : IHookedClient
             byte[]? replacement = null;
             try
             {
-                replacement = await _server.Engine.RunLinkedAsync(command, keys, linkClient: true);
+                replacement = await _server.Engine.RunLinkedAsync(command, keys, linkClient: true, Resp3);
             }
             finally
             {
@@ -190,6 +193,8 @@ internal sealed partial class ClientSession : IHookedClient
 
         public Task OutputDrained => session.OutputDrained;
     }
+
+    public bool Resp3 => _private?.IsResp3 == true;
 
     /// <summary>The end of a hook chain: the command itself, on this client's backend connection.</summary>
     public async Task<byte[]> ForwardAsync(string command, object?[] arguments)

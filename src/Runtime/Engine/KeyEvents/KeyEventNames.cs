@@ -79,4 +79,18 @@ internal static class KeyEventNames
     /// <summary>The keyspace event Redis sends for a successful call of the write command <paramref name="command"/>.</summary>
     public static string ForCommand(string command) =>
         s_writeEvents.TryGetValue(command, out var eventName) ? eventName : command.ToLowerInvariant();
+
+    /// <summary>
+    /// Writes whose reply 0 says they changed nothing (no key deleted, no member added or removed, no
+    /// expiry set, a conditional write refused), so Redis sends no event. Other writes may answer 0
+    /// and still change data (HSET of an existing field).
+    /// </summary>
+    private static readonly HashSet<string> s_zeroIsNothing = new(StringComparer.OrdinalIgnoreCase)
+    {
+        "del", "unlink", "hdel", "srem", "zrem", "sadd", "smove", "lrem", "expire", "pexpire", "expireat", "pexpireat",
+        "persist", "setnx", "msetnx", "hsetnx", "lpushx", "rpushx", "renamenx", "zremrangebyscore", "zremrangebyrank",
+        "zremrangebylex", "linsert", "copy", "move",
+    };
+
+    public static bool ZeroMeansNothingDone(string command) => s_zeroIsNothing.Contains(command);
 }

@@ -8,17 +8,20 @@ namespace SharpGears.Runtime.Engine.Linking;
 /// </summary>
 internal sealed class ClientLink(string command)
 {
-    private byte[]? _reply;
-
-    /// <summary>The overriding reply in RESP, or null to send the command's own.</summary>
-    public byte[]? Reply => Volatile.Read(ref _reply);
+    private const int Open = 0, Claimed = 1, Set = 2;
+    private int _state;
+    private object? _value;
 
     public void Override(object? value)
     {
-        var encoded = ScriptReply.Encode(value);
-        if (Interlocked.CompareExchange(ref _reply, encoded, null) is not null)
+        if (Interlocked.CompareExchange(ref _state, Claimed, Open) != Open)
         {
             throw new GearsException($"OverrideReply was already called for this {command}: only the first call sets the client's reply");
         }
+        _value = value;
+        Volatile.Write(ref _state, Set);
     }
+
+    /// <summary>The overriding reply in the client's protocol, or null to send the command's own.</summary>
+    public byte[]? Reply(bool resp3) => Volatile.Read(ref _state) == Set ? ScriptReply.Encode(_value, resp3) : null;
 }

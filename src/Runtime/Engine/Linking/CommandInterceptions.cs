@@ -1,4 +1,5 @@
 using System.Collections.Frozen;
+using SharpGears.Runtime.Engine.KeyEvents;
 using SharpGears.Runtime.Engine.Registrations;
 using SharpGears.Runtime.Protocol;
 
@@ -68,8 +69,9 @@ internal sealed class InterceptedCommand(CommandSpec spec, Registration[] hooks,
     /// <summary>
     /// Decided from the reply alone, on the socket thread: whether the call may have fired an event
     /// (false lets the reply through at once). A read "finds nothing" when its reply is empty (nil, an
-    /// empty string or collection, 0, a negative number, "none"); the key's absence is then checked.
-    /// A write fires unless it failed or answered nil (nothing was done).
+    /// empty string or collection, 0, a negative number, "none"), or, for a read of several keys, holds
+    /// a nil; the keys' absence is then checked. A write fires unless it failed, answered nil, or
+    /// answered 0 where 0 means it did nothing (Redis then notifies nothing).
     /// </summary>
     public bool MayHaveFired(ReadOnlySpan<byte> reply, List<CommandKey> keys)
     {
@@ -77,8 +79,15 @@ internal sealed class InterceptedCommand(CommandSpec spec, Registration[] hooks,
         {
             return false;
         }
-        return (_wantsMisses && IsEmpty(reply) && keys.Exists(k => k.Read))
-            || (_wantsWrites && Spec.Writes && !IsNil(reply) && keys.Exists(k => k.Written));
+        var reads = 0;
+        var writes = false;
+        foreach (var key in keys)
+        {
+            reads += key.Read ? 1 : 0;
+            writes |= key.Written;
+        }
+        return (_wantsMisses && reads > 0 && (IsEmpty(reply) || (reads > 1 && HoldsNil(reply))))
+            || (_wantsWrites && writes && Spec.Writes && !IsNil(reply) && !(reply.StartsWith(":0\r"u8) && KeyEventNames.ZeroMeansNothingDone(Spec.Name)));
     }
 
     private static bool IsNil(ReadOnlySpan<byte> reply) =>
@@ -88,4 +97,9 @@ internal sealed class InterceptedCommand(CommandSpec spec, Registration[] hooks,
         IsNil(reply)
         || reply.StartsWith("$0\r"u8) || reply.StartsWith("*0\r"u8) || reply.StartsWith("%0\r"u8) || reply.StartsWith("~0\r"u8)
         || reply.StartsWith(":0\r"u8) || reply.StartsWith(":-"u8) || reply.StartsWith("+none\r"u8);
+
+    // An element of an array reply that is nil (MGET of a missing key). A value that merely contains
+    // these bytes only costs a look-up of the keys.
+    private static bool HoldsNil(ReadOnlySpan<byte> reply) =>
+        reply.IndexOf("\r\n$-1\r\n"u8) >= 0 || reply.IndexOf("\r\n_\r\n"u8) >= 0;
 }

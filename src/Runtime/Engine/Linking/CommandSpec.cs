@@ -12,6 +12,10 @@ internal sealed class CommandSpec
 {
     private readonly KeySpec[] _keySpecs;
 
+    // Writes that look their key up as a read first, so that Redis notifies a miss (they return the
+    // old value); other writes that access their keys (LPOP, ...) look them up for writing: no miss.
+    private static readonly HashSet<string> s_readingWrites = new(StringComparer.OrdinalIgnoreCase) { "getdel", "getex", "getset", "set" };
+
     private CommandSpec(string name, IReadOnlySet<string> flags, KeySpec[] keySpecs, bool hasSubcommands)
     {
         Name = name;
@@ -60,8 +64,9 @@ internal sealed class CommandSpec
             return null;
         }
         var flags = (fields[2] as object?[] ?? []).OfType<string>().Select(f => f.ToLowerInvariant()).ToHashSet();
+        var readsOnAccess = !flags.Contains("write") || s_readingWrites.Contains(name);
         var keySpecs = fields.Length > 8 && fields[8] is object?[] specs
-            ? specs.Select(KeySpec.Parse).OfType<KeySpec>().ToArray()
+            ? specs.Select(spec => KeySpec.Parse(spec, readsOnAccess)).OfType<KeySpec>().ToArray()
             : [];
         var hasSubcommands = fields.Length > 9 && fields[9] is object?[] { Length: > 0 };
         return new CommandSpec(name.ToLowerInvariant(), flags, keySpecs, hasSubcommands);
@@ -91,14 +96,14 @@ internal sealed class CommandSpec
     /// </summary>
     private sealed record KeySpec(bool Reads, bool Writes, int Index, string? Keyword, int StartFrom, bool Range, int LastKey, int KeyStep, int Limit, int KeyNumIndex, int FirstKey)
     {
-        public static KeySpec? Parse(object? spec)
+        public static KeySpec? Parse(object? spec, bool readsOnAccess)
         {
             var flags = (Field(spec, "flags") as object?[] ?? []).OfType<string>().ToHashSet(StringComparer.OrdinalIgnoreCase);
             var begin = Field(spec, "begin_search");
             var find = Field(spec, "find_keys");
             var beginSpec = Field(begin, "spec");
             var findSpec = Field(find, "spec");
-            var reads = flags.Contains("RO") || flags.Contains("access");
+            var reads = flags.Contains("RO") || (readsOnAccess && flags.Contains("access"));
             var writes = flags.Contains("RW") || flags.Contains("OW") || flags.Contains("RM");
             var range = Field(find, "type") as string == "range";
             if (Field(find, "type") as string is not ("range" or "keynum"))

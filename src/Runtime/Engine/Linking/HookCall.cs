@@ -8,6 +8,9 @@ internal interface IHookedClient
 {
     /// <summary>Runs <paramref name="command"/> with <paramref name="arguments"/> as the client would; returns the reply frame.</summary>
     Task<byte[]> ForwardAsync(string command, object?[] arguments);
+
+    /// <summary>True when the client speaks RESP3 (HELLO 3): replies made for it use RESP3's types.</summary>
+    bool Resp3 { get; }
 }
 
 /// <summary>
@@ -40,6 +43,6 @@ internal sealed class HookCall(GearsEngine engine, Registration[] chain, int ind
             0 => null,
             1 => results[0],
             _ => results,
-        });
+        }, client.Resp3);
     }
 }

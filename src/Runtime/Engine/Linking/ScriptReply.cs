@@ -7,14 +7,15 @@ namespace SharpGears.Runtime.Engine.Linking;
 /// Turns a value a script gives as a client's reply (OverrideReply, a hook's result) into RESP, as
 /// RedisGears does: a string becomes a bulk string, one starting with '+' a status and with '-' an
 /// error; integers, booleans, null and sequences map to their RESP types; byte arrays are bulk
-/// strings as they are; anything else is its invariant text.
+/// strings as they are; anything else is its invariant text. For a RESP3 client nil is RESP3's null
+/// and a dictionary a map.
 /// </summary>
 internal static class ScriptReply
 {
-    public static byte[] Encode(object? value)
+    public static byte[] Encode(object? value, bool resp3 = false)
     {
         var writer = new ArrayBufferWriter<byte>(64);
-        Write(writer, value);
+        Write(writer, value, resp3);
         return writer.WrittenSpan.ToArray();
     }
 
@@ -29,12 +30,12 @@ internal static class ScriptReply
         return code.Length > 0 && code.All(c => c is >= 'A' and <= 'Z') ? message : "ERR " + message;
     }
 
-    private static void Write(ArrayBufferWriter<byte> writer, object? value)
+    private static void Write(ArrayBufferWriter<byte> writer, object? value, bool resp3)
     {
         switch (value)
         {
             case null:
-                RespWriter.WriteRaw(writer, "$-1\r\n"u8);
+                RespWriter.WriteRaw(writer, resp3 ? "_\r\n"u8 : "$-1\r\n"u8);
                 break;
             case string text when text.StartsWith('+'):
                 RespWriter.WriteSimpleString(writer, text[1..].ReplaceLineEndings(" "));
@@ -55,11 +56,19 @@ internal static class ScriptReply
                 RespWriter.WriteInteger(writer, Convert.ToInt64(value, CultureInfo.InvariantCulture));
                 break;
             case System.Collections.IDictionary map:
-                RespWriter.WriteArrayHeader(writer, map.Count * 2);
+                if (resp3)
+                {
+                    RespWriter.WriteRaw(writer, "%"u8);
+                    RespWriter.WriteRaw(writer, System.Text.Encoding.ASCII.GetBytes($"{map.Count}\r\n"));
+                }
+                else
+                {
+                    RespWriter.WriteArrayHeader(writer, map.Count * 2);
+                }
                 foreach (System.Collections.DictionaryEntry entry in map)
                 {
-                    Write(writer, entry.Key);
-                    Write(writer, entry.Value);
+                    Write(writer, entry.Key, resp3);
+                    Write(writer, entry.Value, resp3);
                 }
                 break;
             case System.Collections.IEnumerable items:
@@ -67,7 +76,7 @@ internal static class ScriptReply
                 RespWriter.WriteArrayHeader(writer, list.Count);
                 foreach (var item in list)
                 {
-                    Write(writer, item);
+                    Write(writer, item, resp3);
                 }
                 break;
             case IFormattable formattable:
