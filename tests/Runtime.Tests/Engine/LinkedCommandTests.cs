@@ -727,4 +727,39 @@ public sealed class LinkedCommandTests(GearsFixture fixture) : IClassFixture<Gea
         await fixture.WaitForItemAsync(log, prefix + "skipped", TimeSpan.FromSeconds(5));
         Assert.Equal([prefix + "answered", prefix + "skipped"], (await fixture.ListAsync(log)).Order());
     }
+
+    [Fact]
+    public async Task ARespThreeClientGetsRespThreeNullsAndMapsFromOverrideReply()
+    {
+        var session = GearsFixture.Unique("resp3o");
+        var prefix = GearsFixture.Unique("resp3o") + ":";
+        await fixture.SubmitOkAsync(Linked(
+            """OverrideReply(r.Key.EndsWith(":map") ? new Dictionary<string, string> { ["f"] = "v" } : null);""", prefix), "ID", session);
+
+        await using var client = await fixture.Gateway.ConnectAsync();
+        Assert.StartsWith("%", await client.CommandAsync("HELLO", "3"));
+        Assert.Equal("_\r\n", await client.CommandAsync("GET", prefix + "nil"));
+        Assert.Equal("%1\r\n$1\r\nf\r\n$1\r\nv\r\n", await client.CommandAsync("GET", prefix + "map"));
+
+        await using var resp2 = await fixture.Gateway.ConnectAsync();
+        Assert.Equal("*2\r\n$1\r\nf\r\n$1\r\nv\r\n", await resp2.CommandAsync("GET", prefix + "map"));
+    }
+
+    [Fact]
+    public async Task OnlyLookUpsForReadingMissAsRedisNotifies()
+    {
+        // LPOP looks its key up for writing: Redis notifies no miss. GETDEL reads it first: it does.
+        var session = GearsFixture.Unique("popmiss");
+        var prefix = GearsFixture.Unique("popmiss") + ":";
+        await fixture.SubmitOkAsync(Linked("""Execute("SADD", "{{prefix}}fired", r.Key);""".Replace("{{prefix}}", prefix), prefix, commands: "\"lpop\", \"getdel\""), "ID", session);
+        var id = await fixture.RegistrationIdOfAsync(session);
+
+        await using var client = await fixture.Gateway.ConnectAsync();
+        Assert.Equal("$-1\r\n", await client.CommandAsync("LPOP", prefix + "list"));
+        Assert.Equal("$-1\r\n", await client.CommandAsync("GETDEL", prefix + "string"));
+        await fixture.WaitForStatisticAsync(id, "numSuccess", 1);
+        Assert.Equal(1, (await fixture.StatisticsAsync(id)).Integer("numTriggered"));
+        Assert.Equal("*1\r\n$" + (prefix.Length + 6) + "\r\n" + prefix + "string\r\n", await fixture.DirectAsync("SMEMBERS", prefix + "fired"));
+    }
 }
+
