@@ -15,28 +15,34 @@ internal interface IHookedClient
 
 /// <summary>
 /// One hook's execution in a chain: what <c>CallNext</c> reaches from it (the next hook, or at the end
-/// the command itself), and the raw reply CallNext last returned, so that a hook that passes it on
+/// the command itself), and the raw replies CallNext returned, so that a hook that passes one on
 /// gives the client exactly what Redis sent (a status stays a status, binary stays binary).
 /// </summary>
 internal sealed class HookCall(GearsEngine engine, Registration[] chain, int index, string command, IHookedClient client)
 {
-    private object? _lastValue;
-    private byte[]? _lastReply;
+    // What each CallNext returned, and the reply it came from (a hook may call it more than once).
+    private readonly List<(object? Value, byte[] Reply)> _replies = [];
 
     public async Task<object?> CallNextAsync(object?[] arguments)
     {
         var reply = await engine.RunHookChainAsync(chain, index + 1, command, arguments, client).ConfigureAwait(false);
         var value = RespValue.Read(new ReadOnlySequence<byte>(reply)); // an error reply throws, as Execute's do
-        (_lastValue, _lastReply) = (value, reply);
+        lock (_replies)
+        {
+            _replies.Add((value, reply));
+        }
         return value;
     }
 
     /// <summary>The client's reply for the hook's results (one: itself; none: nil; more: an array).</summary>
     public byte[] Reply(List<object?> results)
     {
-        if (results.Count == 1 && _lastReply is not null && ReferenceEquals(results[0], _lastValue))
+        lock (_replies)
         {
-            return _lastReply;
+            if (results.Count == 1 && _replies.FindLast(r => ReferenceEquals(r.Value, results[0])) is { Reply: { } reply })
+            {
+                return reply;
+            }
         }
         return ScriptReply.Encode(results.Count switch
         {

@@ -27,7 +27,7 @@ internal static class ScriptReply
     {
         message = message.ReplaceLineEndings(" ");
         var code = message.Split(' ', 2)[0];
-        return code.Length > 0 && code.All(c => c is >= 'A' and <= 'Z') ? message : "ERR " + message;
+        return code.Length > 1 && code.All(c => c is >= 'A' and <= 'Z') ? message : "ERR " + message;
     }
 
     private static void Write(ArrayBufferWriter<byte> writer, object? value, bool resp3)
