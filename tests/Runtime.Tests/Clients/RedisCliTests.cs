@@ -1,5 +1,3 @@
-using System.Diagnostics;
-
 namespace SharpGears.Runtime.Tests.Clients;
 
 /// <summary>redis-cli, Redis' own client, in its one-shot, stdin and --pipe modes.</summary>
@@ -7,23 +5,8 @@ public sealed class RedisCliTests(GatewayFixture fixture) : IClassFixture<Gatewa
 {
     private async Task<(int ExitCode, string Output)> RunAsync(string? input, params string[] arguments)
     {
-        var start = new ProcessStartInfo("redis-cli", ["-p", fixture.Port.ToString(), .. arguments])
-        {
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        using var process = Process.Start(start)!;
-        if (input is not null)
-        {
-            await process.StandardInput.WriteAsync(input);
-        }
-        process.StandardInput.Close();
-        var output = process.StandardOutput.ReadToEndAsync();
-        var error = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        await process.WaitForExitAsync(timeout.Token);
-        return (process.ExitCode, await output + await error);
+        var result = await ChildProcess.RunAsync("redis-cli", ["-p", fixture.Port.ToString(), .. arguments], input);
+        return (result.ExitCode, result.Output);
     }
 
     [Fact]

@@ -1,6 +1,3 @@
-using System.ComponentModel;
-using System.Diagnostics;
-
 namespace SharpGears.Runtime.Tests.Clients;
 
 /// <summary>
@@ -10,8 +7,6 @@ namespace SharpGears.Runtime.Tests.Clients;
 /// </summary>
 public sealed class RedisPyTests(GatewayFixture fixture) : IClassFixture<GatewayFixture>
 {
-    private const string Python = "/usr/bin/python3";
-
     private const string Script = """
         import sys
 
@@ -181,10 +176,10 @@ public sealed class RedisPyTests(GatewayFixture fixture) : IClassFixture<Gateway
         await File.WriteAllTextAsync(script, Script);
         try
         {
-            var (exitCode, stdout, stderr) = await RunPythonAsync(script, fixture.Port.ToString(), GatewayFixture.Key("py"), scenario);
+            var (exitCode, stdout, stderr) = await ChildProcess.PythonAsync([script, fixture.Port.ToString(), GatewayFixture.Key("py"), scenario]);
             if (exitCode == 3)
             {
-                Assert.Fail($"{Python} cannot import redis: install python3-redis (apt-get install python3-redis).\n{stderr}");
+                Assert.Fail($"{ChildProcess.Python} cannot import redis: install python3-redis (apt-get install python3-redis).\n{stderr}");
             }
             Assert.True(exitCode == 0, $"redis-py scenario '{scenario}' failed against the gateway (exit code {exitCode}).\nstderr:\n{stderr}\nstdout:\n{stdout}");
             Assert.Equal("ok", stdout.Trim());
@@ -192,43 +187,6 @@ public sealed class RedisPyTests(GatewayFixture fixture) : IClassFixture<Gateway
         finally
         {
             File.Delete(script);
-        }
-    }
-
-    private static async Task<(int ExitCode, string Stdout, string Stderr)> RunPythonAsync(params string[] arguments)
-    {
-        var start = new ProcessStartInfo(Python, arguments)
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        start.Environment["PYTHONDONTWRITEBYTECODE"] = "1";
-        Process process;
-        try
-        {
-            process = Process.Start(start)!;
-        }
-        catch (Win32Exception e)
-        {
-            Assert.Fail($"{Python} cannot be run ({e.Message}): install python3 and python3-redis (apt-get install python3-redis).");
-            throw;
-        }
-        using (process)
-        {
-            var stdout = process.StandardOutput.ReadToEndAsync();
-            var stderr = process.StandardError.ReadToEndAsync();
-            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-            try
-            {
-                await process.WaitForExitAsync(timeout.Token);
-            }
-            catch (OperationCanceledException)
-            {
-                process.Kill(entireProcessTree: true);
-                Assert.Fail($"the redis-py script did not finish within 60 s.\nstderr so far:\n{await stderr}");
-            }
-            return (process.ExitCode, await stdout, await stderr);
         }
     }
 }

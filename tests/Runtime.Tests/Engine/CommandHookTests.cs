@@ -1,5 +1,3 @@
-using System.ComponentModel;
-using System.Diagnostics;
 using SharpGears.Runtime.Tests.Engine.Support;
 using StackExchange.Redis;
 
@@ -713,25 +711,7 @@ public sealed class CommandHookTests(GearsFixture fixture) : IClassFixture<Gears
 
     private static async Task<(int ExitCode, string Output)> PythonAsync(string code)
     {
-        var start = new ProcessStartInfo("/usr/bin/python3", ["-c", code]) { RedirectStandardOutput = true, RedirectStandardError = true };
-        start.Environment["PYTHONDONTWRITEBYTECODE"] = "1";
-        Process process;
-        try
-        {
-            process = Process.Start(start)!;
-        }
-        catch (Win32Exception e)
-        {
-            Assert.Fail($"/usr/bin/python3 cannot be run ({e.Message}): install python3 and python3-redis (apt-get install python3-redis).");
-            throw;
-        }
-        using (process)
-        {
-            var output = process.StandardOutput.ReadToEndAsync();
-            var error = process.StandardError.ReadToEndAsync();
-            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-            await process.WaitForExitAsync(timeout.Token);
-            return (process.ExitCode, process.ExitCode == 0 ? await output : await error);
-        }
+        var result = await ChildProcess.PythonAsync(["-c", code], TimeSpan.FromSeconds(30));
+        return (result.ExitCode, result.ExitCode == 0 ? result.Stdout : result.Stderr);
     }
 }

@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Diagnostics;
 using SharpGears.Runtime.Protocol;
 
 namespace SharpGears.Runtime.Tests.Engine;
@@ -96,16 +95,8 @@ internal static class Gears
     }
 
     /// <summary>Runs redis-cli with <paramref name="arguments"/> (for the embedded backend's unix socket); its output.</summary>
-    public static async Task<string> RedisCliAsync(params string[] arguments)
-    {
-        var start = new ProcessStartInfo("redis-cli", arguments) { RedirectStandardOutput = true, RedirectStandardError = true };
-        using var process = Process.Start(start)!;
-        var output = process.StandardOutput.ReadToEndAsync();
-        var error = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(15));
-        await process.WaitForExitAsync(timeout.Token);
-        return (await output + await error).Trim();
-    }
+    public static async Task<string> RedisCliAsync(params string[] arguments) =>
+        (await ChildProcess.RunAsync("redis-cli", arguments, timeout: TimeSpan.FromSeconds(15))).Output.Trim();
 }
 
 /// <summary>One entry of RG.DUMPREGISTRATIONS.</summary>

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using SharpGears.Runtime.Tests.Engine.Support;
 using StackExchange.Redis;
 
@@ -701,13 +700,8 @@ public sealed class LinkedCommandTests(GearsFixture fixture) : IClassFixture<Gea
             assert got == [("from-source:" + p + "b").encode(), True, b"cached", ("from-source:" + p + "c").encode()], got
             print("ok")
             """;
-        var start = new ProcessStartInfo("/usr/bin/python3", ["-c", script]) { RedirectStandardOutput = true, RedirectStandardError = true };
-        using var process = Process.Start(start)!;
-        var output = process.StandardOutput.ReadToEndAsync();
-        var error = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        await process.WaitForExitAsync(timeout.Token);
-        Assert.True(process.ExitCode == 0, $"redis-py: {await output}{await error}");
+        var result = await ChildProcess.RunAsync(ChildProcess.Python, ["-c", script]);
+        Assert.True(result.ExitCode == 0, $"redis-py: {result.Output}");
         Assert.Equal(3, (await StatisticsOfAsync(session)).Integer("numTriggered"));
     }
 

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.Json;
 
 namespace SharpGears.Runtime.Tests.Engine;
@@ -31,25 +30,9 @@ public sealed class ReadThroughTranscriptTests : IAsyncLifetime
     /// <summary>redis-cli against the gateway: arguments as a one-shot command, or commands read from <paramref name="input"/>.</summary>
     private async Task<string> CliAsync(string? input, params string[] arguments)
     {
-        var start = new ProcessStartInfo("redis-cli", ["-p", _gateway.Port.ToString(), .. arguments])
-        {
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        using var process = Process.Start(start)!;
-        if (input is not null)
-        {
-            await process.StandardInput.WriteAsync(input);
-        }
-        process.StandardInput.Close();
-        var output = process.StandardOutput.ReadToEndAsync();
-        var error = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        await process.WaitForExitAsync(timeout.Token);
-        var text = await output + await error;
-        Assert.True(process.ExitCode == 0, $"redis-cli {string.Join(' ', arguments)} exited with {process.ExitCode}: {text}");
-        return text;
+        var result = await ChildProcess.RunAsync("redis-cli", ["-p", _gateway.Port.ToString(), .. arguments], input);
+        Assert.True(result.ExitCode == 0, $"redis-cli {string.Join(' ', arguments)} exited with {result.ExitCode}: {result.Output}");
+        return result.Output;
     }
 
     [Fact]

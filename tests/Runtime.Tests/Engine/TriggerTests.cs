@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using SharpGears.Runtime.Tests.Engine.Support;
 
 namespace SharpGears.Runtime.Tests.Engine;
@@ -200,17 +199,10 @@ public sealed class TriggerTests(GearsFixture fixture) : IClassFixture<GearsFixt
     {
         var (trigger, _) = await TriggerAsync(".FlatMap(args => args.Skip(1).Select(a => a.ToUpperInvariant()))");
 
-        var start = new ProcessStartInfo("redis-cli", ["-p", fixture.Gateway.Port.ToString(), "RG.TRIGGER", trigger, "one", "two"])
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        using var process = Process.Start(start)!;
-        var output = process.StandardOutput.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(15));
-        await process.WaitForExitAsync(timeout.Token);
+        var result = await ChildProcess.RunAsync("redis-cli", ["-p", fixture.Gateway.Port.ToString(), "RG.TRIGGER", trigger, "one", "two"],
+            timeout: TimeSpan.FromSeconds(15));
 
-        Assert.Equal("ONE\nTWO", (await output).Trim()); // not a terminal: one reply per line
+        Assert.Equal("ONE\nTWO", result.Stdout.Trim()); // not a terminal: one reply per line
     }
 
     [Fact]

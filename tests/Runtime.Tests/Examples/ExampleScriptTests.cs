@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Reflection;
 using SharpGears.Runtime.Tests.Engine.Support;
 using StackExchange.Redis;
@@ -387,19 +386,9 @@ public sealed class ExampleScriptTests(ExampleScriptTests.Servers servers) : ICl
         /// <summary>redis-cli against the gateway, through bash, so that "$(cat file)" is what a user types.</summary>
         public async Task<string> RedisCliAsync(string commandLine)
         {
-            var start = new ProcessStartInfo("bash", ["-c", $"redis-cli -p {Gateway.Port} {commandLine}"])
-            {
-                WorkingDirectory = Servers.RepositoryRoot,
-                RedirectStandardOutput = true,
-                RedirectStandardError = true,
-            };
-            using var process = Process.Start(start)!;
-            var output = process.StandardOutput.ReadToEndAsync();
-            var error = process.StandardError.ReadToEndAsync();
-            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-            await process.WaitForExitAsync(timeout.Token);
-            Assert.True(process.ExitCode == 0, $"redis-cli {commandLine} exited with {process.ExitCode}: {await error}");
-            return await output + await error;
+            var result = await ChildProcess.RunAsync("bash", ["-c", $"redis-cli -p {Gateway.Port} {commandLine}"], workingDirectory: Servers.RepositoryRoot);
+            Assert.True(result.ExitCode == 0, $"redis-cli {commandLine} exited with {result.ExitCode}: {result.Stderr}");
+            return result.Output;
         }
 
         /// <summary>
