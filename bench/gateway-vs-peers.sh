@@ -43,7 +43,7 @@ redis-benchmark -p "$gw_port" -t get,set -c 50 -n 100000 -q >/dev/null 2>&1   # 
 redis-benchmark -p "$gw_port" -t get,set -c 50 -n 100000 -P 16 -q >/dev/null 2>&1
 
 declare -A results
-for round in $(seq "$rounds"); do
+for _ in $(seq "$rounds"); do
   for pipeline in 1 16; do
     for target in redis:$redis_port twemproxy:$nut_port gateway:$gw_port; do
       name=${target%%:*} port=${target##*:}

@@ -1,0 +1,78 @@
+#!/usr/bin/env bash
+# Read-through latency of a FIRST GET (p50, p99): through the gateway, where a keymiss registration
+# linked to GET fetches the key from a second Redis (the source), SETs it in the cache and overrides
+# the client's reply, against the application doing the same itself (GET from the cache: miss; GET
+# from the source; SET into the cache; use the value). Both peers in one run, printed as ratios.
+#
+#   bench/read-through.sh            5 rounds of N=20000 first GETs per peer (the figures in the README)
+#   bench/read-through.sh --quick    3 rounds of N=2000
+#
+# Servers: one source redis-server holding rt:<i> (32-byte values), and per peer its own empty cache
+# redis-server (the gateway's backend; the application's cache); the gateway runs
+#   GB().ForEach(r => { string? v = source.StringGet(r.Key); Execute("SET", r.Key, v); OverrideReply(v); })
+#       .Register(eventTypes: ["keymiss"], commands: ["get"], mode: ExecutionMode.AsyncLocal);
+# with source = ConnectionMultiplexer.Connect(<source>).GetDatabase().
+# The client, bench/ReadThrough (C#, the same code for both peers), is a minimal synchronous RESP
+# client on plain sockets (TCP_NODELAY), one connection per server; it times each logical read with
+# Stopwatch and checks the value it got. Each round FLUSHALLs the peer's cache (never the source),
+# reads rt:0..N-1 once (all misses), then checks that every key is in the cache with its value. Rounds
+# alternate the peers' order (A B, B A, ...) after a warm-up of 2000 reads per peer; the summary gives
+# the median over the rounds of each round's p50, p99, p99.9 and mean.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+rounds=5 n=20000 warmup=2000
+case ${1:-} in
+  "") ;;
+  --quick) rounds=3 n=2000 ;;
+  *) echo "usage: $0 [--quick]" >&2; exit 2 ;;
+esac
+for tool in redis-server redis-cli dotnet python3; do
+  command -v "$tool" >/dev/null || { echo "missing $tool: eng/install-deps.sh bench" >&2; exit 1; }
+done
+# GATEWAY_DLL: run another build of the gateway (never rebuilt by this script)
+gateway_dll=${GATEWAY_DLL:-src/Runtime/bin/Release/net10.0/SharpGears.Runtime.dll}
+client_dll=bench/ReadThrough/bin/Release/net10.0/SharpGears.ReadThroughBench.dll
+
+work=$(mktemp -d)
+pids=()
+cleanup() {
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  [[ -n "${KEEP:-}" ]] || rm -rf "$work"
+}
+trap cleanup EXIT
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+wait_ping() {
+  for _ in $(seq 600); do [[ "$(redis-cli -p "$1" PING 2>/dev/null)" == PONG ]] && return 0; sleep 0.05; done
+  echo "port $1 never answered PING; logs in $work (KEEP=1 keeps them)" >&2; exit 1
+}
+start_redis() {  # start_redis NAME PORT
+  redis-server --port "$2" --bind 127.0.0.1 --save "" --appendonly no --dir "$work" >"$work/$1.log" 2>&1 & pids+=($!)
+}
+
+[[ -n ${GATEWAY_DLL:-} ]] || dotnet build src/Runtime -c Release -v quiet -nologo >/dev/null
+dotnet build bench/ReadThrough -c Release -v quiet -nologo >/dev/null
+
+source_port=$(free_port) gw_cache_port=$(free_port) app_cache_port=$(free_port) gw_port=$(free_port)
+start_redis source "$source_port"
+start_redis gateway-cache "$gw_cache_port"
+start_redis app-cache "$app_cache_port"
+wait_ping "$source_port"; wait_ping "$gw_cache_port"; wait_ping "$app_cache_port"
+dotnet "$gateway_dll" --port "$gw_port" --backend "redis://127.0.0.1:$gw_cache_port" \
+  --data-dir "$work/data" --log-level Warning >"$work/gateway.log" 2>&1 & pids+=($!)
+wait_ping "$gw_port"
+
+registration="var source = ConnectionMultiplexer.Connect(\"127.0.0.1:$source_port\").GetDatabase();
+GB().ForEach(r => { string? v = source.StringGet(r.Key); Execute(\"SET\", r.Key, v); OverrideReply(v); })
+    .Register(eventTypes: [\"keymiss\"], commands: [\"get\"], mode: ExecutionMode.AsyncLocal);"
+# The first registration compiles the script with Roslyn: allow it time, but not forever.
+reply=$(timeout 60 redis-cli -p "$gw_port" RG.CSEXECUTE "$registration" 2>&1) || true
+if [[ $reply != OK ]]; then
+  echo "RG.CSEXECUTE replied '${reply:-<nothing>}', expected OK; last lines of the gateway's log:" >&2
+  tail -n 20 "$work/gateway.log" >&2; exit 1
+fi
+
+dotnet "$client_dll" n="$n" rounds="$rounds" warmup="$warmup" gateway="$gw_port" \
+  gateway-cache="$gw_cache_port" app-cache="$app_cache_port" source="$source_port"
