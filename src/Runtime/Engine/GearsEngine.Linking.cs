@@ -135,10 +135,11 @@ internal sealed partial class GearsEngine
     /// <summary>
     /// Fires the linked registrations of one call of <paramref name="command"/>, after its reply, and
     /// waits for their executions: misses of the keys it read (checked without causing a miss of our
-    /// own), and the write event of the keys it wrote. With <paramref name="linkClient"/> the executions
+    /// own, unless <paramref name="knownMissing"/> says the reply told already), and the write event of
+    /// the keys it wrote. With <paramref name="linkClient"/> the executions
     /// may override the reply: the result is the overriding reply, or null for the command's own.
     /// </summary>
-    public async Task<byte[]?> RunLinkedAsync(InterceptedCommand command, List<CommandKey> keys, bool linkClient, bool resp3 = false)
+    public async Task<byte[]?> RunLinkedAsync(InterceptedCommand command, List<CommandKey> keys, bool linkClient, bool resp3 = false, bool knownMissing = false)
     {
         var link = linkClient ? new ClientLink(command.Spec.Name) : null;
         var executions = new List<Task<ExecutionOutcome>>();
@@ -149,7 +150,7 @@ internal sealed partial class GearsEngine
                 var name = ScriptText.Decode(key.Name);
                 var missed = command.Linked.Where(r => r.Matches(name, "keymiss")).ToList();
                 // OBJECT ENCODING looks the key up without a keymiss notification or an LRU touch.
-                if (missed.Count > 0 && await _client.ExecuteAsync("OBJECT", "ENCODING", key.Name).ConfigureAwait(false) is null)
+                if (missed.Count > 0 && (knownMissing || await _client.ExecuteAsync("OBJECT", "ENCODING", key.Name).ConfigureAwait(false) is null))
                 {
                     executions.AddRange(missed.Select(r => _dispatcher.RunAsync(r, "keymiss", name, link)));
                 }

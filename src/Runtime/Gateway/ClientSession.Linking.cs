@@ -70,14 +70,14 @@ internal sealed partial class ClientSession : IHookedClient
         }
         else
         {
-            var capture = new ReplyCapture(captured => OnLinkedReply(captured, command, keys));
+            var capture = new ReplyCapture(captured => OnLinkedReply(captured, command, keys, arguments.Count), FlushFromBackend);
             await SendAsync(request, new PendingReply(capture, ReplyKind.Replies, 1));
         }
     }
 
     // On the backend connection's receive loop, in reply order: later replies to this client cannot
     // have been written yet, so holding this one here keeps the client's order.
-    private void OnLinkedReply(ReplyCapture capture, InterceptedCommand command, List<CommandKey> keys)
+    private void OnLinkedReply(ReplyCapture capture, InterceptedCommand command, List<CommandKey> keys, int argumentCount)
     {
         var reply = capture.Reply.Result;
         if (!command.MayHaveFired(reply, keys))
@@ -87,30 +87,39 @@ internal sealed partial class ClientSession : IHookedClient
                 if (!_outputClosed)
                 {
                     Out.Write(reply);
-                    FlushLocked();
+                    if (capture.Failed)
+                    {
+                        FlushLocked(); // else the connection flushes after this read (see ReplyCapture)
+                    }
                 }
             }
             OnRepliesDelivered();
             return;
         }
+        // A nil reply to a command that names nothing but its key: the key is missing, no need to look.
+        var missing = argumentCount == 2 && InterceptedCommand.IsNil(reply);
         var held = new HeldReply();
         lock (_outputLock)
         {
             _held.Enqueue(held);
             _lastHeld = held;
         }
-        _ = Task.Run(async () =>
+        // Started here, without a hop to another thread: up to its first wait it only queues the
+        // executions (and the key look-up); they and the release run elsewhere.
+        _ = RunAndReleaseAsync();
+
+        async Task RunAndReleaseAsync()
         {
             byte[]? replacement = null;
             try
             {
-                replacement = await _server.Engine.RunLinkedAsync(command, keys, linkClient: true, Resp3);
+                replacement = await _server.Engine.RunLinkedAsync(command, keys, linkClient: true, Resp3, missing);
             }
             finally
             {
                 Release(held, replacement ?? reply);
             }
-        });
+        }
     }
 
     // Sends a held reply, and after it everything that waited only for it.

@@ -119,7 +119,8 @@ internal sealed partial class ClientSession
                         // MULTI, discards the transaction); EXEC with no MULTI is Redis' error too.
                         kind = CommandKind.Plain;
                     }
-                    if (kind == CommandKind.Plain && _server.Engine.Interceptions is { } interceptions && interceptions.TryGet(_parser.Name, out var intercepted))
+                    if (kind == CommandKind.Plain && _server.Engine.Interceptions is { } interceptions && interceptions.TryGet(_parser.Name, out var intercepted)
+                        && intercepted.MayIntercept(buffer.Slice(position, end), _parser.InlineArguments))
                     {
                         kind = CommandKind.Intercepted;
                         _intercepted = intercepted;

@@ -18,6 +18,23 @@ internal static class RequestArguments
         return arguments;
     }
 
+    /// <summary>Only argument <paramref name="index"/> of such a request (the command's name is 0), or null when it has fewer.</summary>
+    public static byte[]? ReadOne(ReadOnlySequence<byte> request, int index)
+    {
+        var reader = new SequenceReader<byte>(request);
+        var count = ReadHeader(ref reader);
+        if (index >= count)
+        {
+            return null;
+        }
+        for (var i = 0; i < index; i++)
+        {
+            reader.Advance(ReadHeader(ref reader) + 2);
+        }
+        var length = ReadHeader(ref reader);
+        return reader.UnreadSequence.Slice(0, length).ToArray();
+    }
+
     private static long ReadHeader(ref SequenceReader<byte> reader)
     {
         reader.Advance(1);

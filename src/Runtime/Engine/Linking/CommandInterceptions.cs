@@ -2,6 +2,7 @@ using System.Collections.Frozen;
 using SharpGears.Runtime.Engine.KeyEvents;
 using SharpGears.Runtime.Engine.Registrations;
 using SharpGears.Runtime.Protocol;
+using System.Buffers;
 
 namespace SharpGears.Runtime.Engine.Linking;
 
@@ -52,7 +53,31 @@ internal sealed class InterceptedCommand(CommandSpec spec, Registration[] hooks,
     private readonly bool _wantsMisses = Array.Exists(linked, r => r.EventTypes?.Contains("keymiss") == true);
     private readonly bool _wantsWrites = Array.Exists(linked, r => r.EventTypes is null || r.EventTypes.Any(e => !string.Equals(e, "keymiss", StringComparison.OrdinalIgnoreCase)));
 
+    // Every call is intercepted: a hook without keyPrefix, or a linked registration for all keys.
+    private readonly bool _takesEveryCall = Array.Exists(hooks, h => h.Request.KeyPrefix is null) || Array.Exists(linked, r => r.Request.Prefix == "*");
+
     public CommandSpec Spec { get; } = spec;
+
+    /// <summary>
+    /// A first look, before anything is allocated for the call: false when no hook and no linked
+    /// registration can take it (its keys match no prefix), so that it is forwarded with the plain
+    /// commands around it. Reads only the key of a one-key command; the arguments of others.
+    /// </summary>
+    public bool MayIntercept(ReadOnlySequence<byte> request, List<byte[]>? inlineArguments)
+    {
+        if (_takesEveryCall)
+        {
+            return true;
+        }
+        if (inlineArguments is null && Spec.SingleKeyIndex is int index)
+        {
+            return RequestArguments.ReadOne(request, index) is { } key && Matches(key);
+        }
+        return Spec.Keys(inlineArguments ?? RequestArguments.Read(request)).Exists(key => Matches(key.Name));
+    }
+
+    private bool Matches(byte[] key) =>
+        Array.Exists(Hooks, hook => hook.MatchesKey(key)) || Array.Exists(Linked, registration => registration.MatchesKey(key));
 
     public Registration[] Hooks { get; } = hooks;
 
@@ -90,7 +115,7 @@ internal sealed class InterceptedCommand(CommandSpec spec, Registration[] hooks,
             || (_wantsWrites && writes && Spec.Writes && !IsNil(reply) && !(reply.StartsWith(":0\r"u8) && KeyEventNames.ZeroMeansNothingDone(Spec.Name)));
     }
 
-    private static bool IsNil(ReadOnlySpan<byte> reply) =>
+    public static bool IsNil(ReadOnlySpan<byte> reply) =>
         reply[0] == (byte)'_' || reply.StartsWith("$-1\r"u8) || reply.StartsWith("*-1\r"u8);
 
     private static bool IsEmpty(ReadOnlySpan<byte> reply) =>

@@ -24,6 +24,9 @@ internal sealed class CommandSpec
         HasSubcommands = hasSubcommands;
     }
 
+    /// <summary>The position of the command's one key, when it has exactly one at a fixed place (GET, SET, HSET, ...).</summary>
+    public int? SingleKeyIndex => _keySpecs is [{ Keyword: null, Range: true, LastKey: 0 } spec] ? spec.Index : null;
+
     /// <summary>The command's name, lower case.</summary>
     public string Name { get; }
 
