@@ -16,18 +16,13 @@ for tool in redis-server redis-benchmark nutcracker; do
   command -v "$tool" >/dev/null || { echo "missing $tool: sudo apt-get install -y redis-server redis-tools nutcracker" >&2; exit 1; }
 done
 
-work=$(mktemp -d)
-pids=()
-cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; wait 2>/dev/null || true; [[ -n "${KEEP:-}" ]] || rm -rf "$work"; echo "$work" > /tmp/bench-work; }
-trap cleanup EXIT
-
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-wait_ping() { for _ in $(seq 200); do [[ "$(redis-cli -p "$1" PING 2>/dev/null)" == PONG ]] && return 0; sleep 0.05; done; echo "port $1 never answered PING" >&2; exit 1; }
+# shellcheck source=bench/lib.sh
+source bench/lib.sh
 
 dotnet build src/Runtime -c Release -v quiet -nologo >/dev/null
 
 redis_port=$(free_port) nut_port=$(free_port) nut_stats=$(free_port) gw_port=$(free_port)
-redis-server --port "$redis_port" --bind 127.0.0.1 --save "" --appendonly no --dir "$work" >"$work/redis.log" 2>&1 & pids+=($!)
+start_redis redis "$redis_port"
 cat >"$work/nutcracker.yml" <<YML
 bench:
   listen: 127.0.0.1:$nut_port
@@ -55,7 +50,6 @@ for _ in $(seq "$rounds"); do
   done
 done
 
-median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
 printf 'redis-benchmark -c 50 -n %d, median of %d round(s), requests per second\n\n' "$requests" "$rounds"
 printf '%-4s %-3s %12s %12s %12s %12s %14s\n' test -P redis twemproxy gateway gw/redis gw/twemproxy
 for pipeline in 1 16; do

@@ -34,23 +34,8 @@ done
 gateway_dll=${GATEWAY_DLL:-src/Runtime/bin/Release/net10.0/SharpGears.Runtime.dll}
 client_dll=bench/ReadThrough/bin/Release/net10.0/SharpGears.ReadThroughBench.dll
 
-work=$(mktemp -d)
-pids=()
-cleanup() {
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  [[ -n "${KEEP:-}" ]] || rm -rf "$work"
-}
-trap cleanup EXIT
-
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-wait_ping() {
-  for _ in $(seq 600); do [[ "$(redis-cli -p "$1" PING 2>/dev/null)" == PONG ]] && return 0; sleep 0.05; done
-  echo "port $1 never answered PING; logs in $work (KEEP=1 keeps them)" >&2; exit 1
-}
-start_redis() {  # start_redis NAME PORT
-  redis-server --port "$2" --bind 127.0.0.1 --save "" --appendonly no --dir "$work" >"$work/$1.log" 2>&1 & pids+=($!)
-}
+# shellcheck source=bench/lib.sh
+source bench/lib.sh
 
 [[ -n ${GATEWAY_DLL:-} ]] || dotnet build src/Runtime -c Release -v quiet -nologo >/dev/null
 dotnet build bench/ReadThrough -c Release -v quiet -nologo >/dev/null

@@ -36,24 +36,8 @@ done
 # GATEWAY_DLL: run another build of the gateway (never rebuilt by this script)
 gateway_dll=${GATEWAY_DLL:-src/Runtime/bin/Release/net10.0/SharpGears.Runtime.dll}
 
-work=$(mktemp -d)
-pids=()
-cleanup() {
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  [[ -n "${KEEP:-}" ]] || rm -rf "$work"
-}
-trap cleanup EXIT
-
-die() { echo "$*" >&2; exit 1; }
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-wait_ping() {
-  for _ in $(seq 600); do [[ "$(redis-cli -p "$1" PING 2>/dev/null)" == PONG ]] && return 0; sleep 0.05; done
-  die "port $1 never answered PING; logs in $work (KEEP=1 keeps them)"
-}
-start_redis() {  # start_redis NAME PORT
-  redis-server --port "$2" --bind 127.0.0.1 --save "" --appendonly no --dir "$work" >"$work/$1.log" 2>&1 & pids+=($!)
-}
+# shellcheck source=bench/lib.sh
+source bench/lib.sh
 # submit GATEWAY NAME CODE: RG.CSEXECUTE through the gateway, which must reply OK
 submit() {
   local reply
@@ -130,7 +114,6 @@ for g in "${gateways[@]}"; do expect "key misses on the $g gateway's backend dur
 expect "keymiss registration runs during the load" "$(triggered keymiss)" "$runs_before_keymiss"
 expect "hook runs during the load" "$(triggered hook)" "$runs_before_hook"
 
-median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
 printf 'redis-benchmark -t set,get -c %d -r %d (every GET hits), -n %d at -P 1 and %d at -P 16;\n' "$clients" "$keyspace" "$n1" "$n16"
 printf 'median of %d round(s), requests per second; ratios to the gateway with nothing installed\n\n' "$rounds"
 printf '%-4s %-3s %10s %10s %10s %14s %11s\n' test -P none keymiss hook keymiss/none hook/none

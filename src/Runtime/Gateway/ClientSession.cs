@@ -41,24 +41,11 @@ internal sealed partial class ClientSession : IReplySink, IGearsClient
     }
 
     /// <summary>Called between requests (RG.* handling), when the client's connection has no replies outstanding.</summary>
-    public Task<object?>? AskOwnConnection(params string[] command)
-    {
-        if (_private is not { } connection)
-        {
-            return null;
-        }
-        var pending = new PendingCommand();
-        return AskAsync();
+    public Task<object?>? AskOwnConnection(params string[] command) =>
+        _private is null ? null : AskAsync(ForwardAsync(command[0], command[1..]));
 
-        async Task<object?> AskAsync()
-        {
-            if (!await connection.SendAsync(new ReadOnlySequence<byte>(RespWriter.EncodeCommand(command)), new PendingReply(pending, ReplyKind.Replies, 1)))
-            {
-                throw new Api.GearsException("ERR the client's backend connection is lost");
-            }
-            return await pending.Result;
-        }
-    }
+    // An error reply (also the one for a lost connection) is thrown as a GearsException.
+    private static async Task<object?> AskAsync(Task<byte[]> reply) => RespValue.Read(new ReadOnlySequence<byte>(await reply));
 
     /// <summary>The client's id within the gateway (not the backend's CLIENT ID).</summary>
     public string Id => _connection.ConnectionId;

@@ -2,7 +2,6 @@ using System.Collections.Frozen;
 using SharpGears.Runtime.Engine.KeyEvents;
 using SharpGears.Runtime.Engine.Registrations;
 using SharpGears.Runtime.Protocol;
-using System.Buffers;
 
 namespace SharpGears.Runtime.Engine.Linking;
 
@@ -23,8 +22,6 @@ internal sealed class CommandInterceptions
 
     /// <summary>Trigger registrations by name (RG.TRIGGER).</summary>
     public FrozenDictionary<string, Registration> Triggers { get; }
-
-    public bool IsEmpty => _lookup.Dictionary.Count == 0;
 
     public bool TryGet(in CommandName name, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out InterceptedCommand? command)
     {

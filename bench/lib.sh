@@ -1,0 +1,27 @@
+# Shared by the benchmark scripts (sourced, after `cd` to the repository root): a work folder for
+# servers' logs and data, removed on exit with every process started into `pids` (KEEP=1 keeps the
+# folder), and the small helpers every side-by-side run needs.
+# shellcheck shell=bash
+
+work=$(mktemp -d)
+pids=()
+cleanup() {
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  [[ -n "${KEEP:-}" ]] || rm -rf "$work"
+}
+trap cleanup EXIT
+
+die() { echo "$*" >&2; exit 1; }
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+# wait_ping PORT: until a server answers there (30 s)
+wait_ping() {
+  for _ in $(seq 600); do [[ "$(redis-cli -p "$1" PING 2>/dev/null)" == PONG ]] && return 0; sleep 0.05; done
+  die "port $1 never answered PING; logs in $work (KEEP=1 keeps them)"
+}
+# start_redis NAME PORT: a throwaway redis-server, its log in $work/NAME.log
+start_redis() {
+  redis-server --port "$2" --bind 127.0.0.1 --save "" --appendonly no --dir "$work" >"$work/$1.log" 2>&1 & pids+=($!)
+}
+# median: of the numbers on standard input, separated by spaces or lines
+median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
