@@ -125,6 +125,16 @@ internal sealed partial class BackendConnection
                 break;
             }
             _frameEmitted = false;
+            if (_frameTarget is IFrameRouter router)
+            {
+                // Routed to the router itself: its bytes go to it alone, before it learns they are all there.
+                Emit(runTarget, buffer.Slice(runStart, reader.Position));
+                runStart = reader.Position;
+                if (router.FrameDone())
+                {
+                    _touched.Add(router);
+                }
+            }
             if (_frameIsReply && HeadFrameDone() is { } finished)
             {
                 // The reply bytes must be in the client's output before it learns that they are.
@@ -211,6 +221,10 @@ internal sealed partial class BackendConnection
         }
         _frameIsReply = isReply;
         _frameTarget = isReply ? (_head.Silent ? null : _head.Target) : _owner;
+        if (isReply && _frameTarget is IFrameRouter router)
+        {
+            _frameTarget = router.Route(frame);
+        }
         return true;
     }
 

@@ -28,3 +28,20 @@ internal interface IReplySink
     /// <summary>Completes when the sink has taken what it was given (back-pressure of a private connection).</summary>
     Task OutputDrained { get; }
 }
+
+/// <summary>
+/// A sink that routes the replies of its entry frame by frame (it must look at some of them whole):
+/// the connection asks it where each frame goes as the frame starts.
+/// </summary>
+internal interface IFrameRouter : IReplySink
+{
+    /// <summary>
+    /// Where the frame that starts with <paramref name="frame"/> goes (at least its first byte is
+    /// there): to a sink that takes runs of frames, or to this router, which then gets the frame's
+    /// bytes apart from any other frame's, and <see cref="FrameDone"/> once it is complete.
+    /// </summary>
+    IReplySink Route(ReadOnlySequence<byte> frame);
+
+    /// <summary>A frame routed to this router is complete; true when a flush is due.</summary>
+    bool FrameDone();
+}

@@ -70,35 +70,70 @@ internal sealed partial class ClientSession : IHookedClient
         }
         else
         {
-            var capture = new ReplyCapture(captured => OnLinkedReply(captured, command, keys, arguments.Count), FlushFromBackend);
-            await SendAsync(request, new PendingReply(capture, ReplyKind.Replies, 1));
+            await SendAsync(request, new PendingReply(new LinkedBatch(this, [new LinkedCall(0, command, null, keys, arguments.Count)]), ReplyKind.Replies, 1));
         }
     }
 
-    // On the backend connection's receive loop, in reply order: later replies to this client cannot
-    // have been written yet, so holding this one here keeps the client's order.
-    private void OnLinkedReply(ReplyCapture capture, InterceptedCommand command, List<CommandKey> keys, int argumentCount)
+    /// <summary>
+    /// Takes a linked command into the batch of plain ones around it when nothing but its reply needs
+    /// a look: no hook on it, no transaction, a reply to look at. The caller counts its reply.
+    /// </summary>
+    private bool TryBatchLinked(InterceptedCommand command, ReadOnlySequence<byte> request, int batchReplies)
     {
-        var reply = capture.Reply.Result;
-        if (!command.MayHaveFired(reply, keys))
+        if (command.Hooks.Length > 0 || _inTransaction || _parser.InlineArguments is not null
+            || _suppression != ReplySuppression.None || _private is { IsMonitoring: true })
+        {
+            return false;
+        }
+        (_batchedCalls ??= []).Add(new LinkedCall(batchReplies, command, request.ToArray(), null, _parser.ArgumentCount));
+        return true;
+    }
+
+    // The linked commands in the batch being gathered (see TryBatchLinked).
+    private List<LinkedCall>? _batchedCalls;
+
+    /// <summary>Forwards a batch of requests, with a look at the replies of the linked commands among them.</summary>
+    private ValueTask SendBatchAsync(ReadOnlySequence<byte> batch, int replies)
+    {
+        if (_batchedCalls is not { } calls)
+        {
+            return SendAsync(batch, replies);
+        }
+        _batchedCalls = null;
+        return SendAsync(batch, new PendingReply(new LinkedBatch(this, calls), ReplyKind.Replies, replies));
+    }
+
+    /// <summary>
+    /// The reply of a linked command, on the backend connection's receive loop, in reply order:
+    /// later replies to this client cannot have been written yet, so holding this one here keeps the
+    /// client's order. Returns true when a flush is due (as WriteFromBackend).
+    /// </summary>
+    public bool OnLinkedReply(ReadOnlySpan<byte> reply, LinkedCall call)
+    {
+        var command = call.Command;
+        List<CommandKey>? keys = null;
+        if (command.NothingFired(reply) || !command.MayHaveFired(reply, keys = call.ReadKeys()))
         {
             lock (_outputLock)
             {
-                if (!_outputClosed)
+                if (_outputClosed)
                 {
-                    Out.Write(reply);
-                    if (capture.Failed)
-                    {
-                        FlushLocked(); // else the connection flushes after this read (see ReplyCapture)
-                    }
+                    return false;
                 }
+                Out.Write(reply);
+                if (_flushPending || _lastHeld is not null)
+                {
+                    return false;
+                }
+                _flushPending = true;
+                return true;
             }
-            OnRepliesDelivered();
-            return;
         }
         // A nil reply to a command that names nothing but its key: the key is missing, no need to look.
-        var missing = argumentCount == 2 && InterceptedCommand.IsNil(reply);
+        var missing = call.ArgumentCount == 2 && InterceptedCommand.IsNil(reply);
+        var original = reply.ToArray();
         var held = new HeldReply();
+        Interlocked.Increment(ref _outstanding); // until Release: a drain waits for the held reply too
         lock (_outputLock)
         {
             _held.Enqueue(held);
@@ -107,6 +142,7 @@ internal sealed partial class ClientSession : IHookedClient
         // Started here, without a hop to another thread: up to its first wait it only queues the
         // executions (and the key look-up); they and the release run elsewhere.
         _ = RunAndReleaseAsync();
+        return false;
 
         async Task RunAndReleaseAsync()
         {
@@ -117,7 +153,7 @@ internal sealed partial class ClientSession : IHookedClient
             }
             finally
             {
-                Release(held, replacement ?? reply);
+                Release(held, replacement ?? original);
             }
         }
     }

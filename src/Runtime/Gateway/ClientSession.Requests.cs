@@ -122,6 +122,12 @@ internal sealed partial class ClientSession
                     if (kind == CommandKind.Plain && _server.Engine.Interceptions is { } interceptions && interceptions.TryGet(_parser.Name, out var intercepted)
                         && intercepted.MayIntercept(buffer.Slice(position, end), _parser.InlineArguments))
                     {
+                        if (TryBatchLinked(intercepted, buffer.Slice(position, end), batchReplies))
+                        {
+                            batchReplies++;
+                            position = end;
+                            continue;
+                        }
                         kind = CommandKind.Intercepted;
                         _intercepted = intercepted;
                     }
@@ -131,21 +137,21 @@ internal sealed partial class ClientSession
                         position = end;
                         continue;
                     }
-                    await SendAsync(buffer.Slice(batchStart, position), batchReplies);
+                    await SendBatchAsync(buffer.Slice(batchStart, position), batchReplies);
                     batchReplies = 0;
                     await HandleSpecialAsync(kind, buffer.Slice(position, end));
                     position = batchStart = end;
                     continue;
 
                 case RequestStatus.ProtocolError:
-                    await SendAsync(buffer.Slice(batchStart, position), batchReplies);
+                    await SendBatchAsync(buffer.Slice(batchStart, position), batchReplies);
                     await DrainAsync();
                     WriteProtocolError();
                     _closing = true;
                     return buffer.End;
 
                 default: // Incomplete
-                    await SendAsync(buffer.Slice(batchStart, position), batchReplies);
+                    await SendBatchAsync(buffer.Slice(batchStart, position), batchReplies);
                     if (rest.Length < _server.Options.StreamThreshold || !_parser.NameKnown)
                     {
                         _walked = _parser.InProgress ? rest.Slice(0, end).Length : 0;
@@ -165,7 +171,7 @@ internal sealed partial class ClientSession
                     return end;
             }
         }
-        await SendAsync(buffer.Slice(batchStart, position), batchReplies);
+        await SendBatchAsync(buffer.Slice(batchStart, position), batchReplies);
         return position;
     }
 

@@ -18,8 +18,8 @@ internal static class RequestArguments
         return arguments;
     }
 
-    /// <summary>Only argument <paramref name="index"/> of such a request (the command's name is 0), or null when it has fewer.</summary>
-    public static byte[]? ReadOne(ReadOnlySequence<byte> request, int index)
+    /// <summary>Where argument <paramref name="index"/> of such a request is (the command's name is 0), without copying it; null when it has fewer.</summary>
+    public static ReadOnlySequence<byte>? Locate(ReadOnlySequence<byte> request, int index)
     {
         var reader = new SequenceReader<byte>(request);
         var count = ReadHeader(ref reader);
@@ -32,7 +32,7 @@ internal static class RequestArguments
             reader.Advance(ReadHeader(ref reader) + 2);
         }
         var length = ReadHeader(ref reader);
-        return reader.UnreadSequence.Slice(0, length).ToArray();
+        return reader.UnreadSequence.Slice(0, length);
     }
 
     private static long ReadHeader(ref SequenceReader<byte> reader)

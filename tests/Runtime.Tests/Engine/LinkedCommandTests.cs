@@ -179,6 +179,51 @@ public sealed class LinkedCommandTests(GearsFixture fixture) : IClassFixture<Gea
     }
 
     [Fact]
+    public async Task ALongPipelineOfHitsMissesAndPlainCommandsIsAnsweredInOrderWithEachMissOverridden()
+    {
+        // Linked GETs and MGETs travel in the batch of plain commands around them; their replies are
+        // picked out of the batch's. 300 KB replies arrive over several reads, in the middle of the
+        // batch: a GET hit (passed on at sight), an MGET of it and a hit (looked at whole, passed on),
+        // and an MGET of it and a miss (looked at whole, overridden).
+        var session = GearsFixture.Unique("batch");
+        var prefix = GearsFixture.Unique("batch") + ":";
+        await fixture.SubmitOkAsync(Linked("""OverrideReply("fetched " + r.Key);""", prefix, "\"get\", \"mget\""), "ID", session);
+        var id = await fixture.RegistrationIdOfAsync(session);
+        var large = new string('L', 300_000);
+        await fixture.DirectAsync("SET", prefix + "large", large);
+        const int Rounds = 150;
+        for (var i = 0; i < Rounds; i += 2)
+        {
+            await fixture.DirectAsync("SET", prefix + "hit" + i, "v" + i);
+        }
+
+        await using var client = await fixture.Gateway.ConnectAsync();
+        var requests = new List<byte>();
+        var expected = new List<string>();
+        for (var i = 0; i < Rounds; i++)
+        {
+            var key = prefix + "hit" + i; // a hit when i is even, a miss when odd
+            requests.AddRange(RawClient.Encode("GET", key));
+            expected.Add(Frames.Bulk(i % 2 == 0 ? "v" + i : "fetched " + key));
+            requests.AddRange(RawClient.Encode("ECHO", "plain" + i));
+            expected.Add(Frames.Bulk("plain" + i));
+            if (i == Rounds / 2)
+            {
+                requests.AddRange(RawClient.Encode("GET", prefix + "large"));
+                expected.Add(Frames.Bulk(large));
+                requests.AddRange(RawClient.Encode("MGET", prefix + "large", prefix + "hit0"));
+                expected.Add(Frames.Array(Frames.Bulk(large), Frames.Bulk("v0")));
+                requests.AddRange(RawClient.Encode("MGET", prefix + "large", prefix + "absent"));
+                expected.Add(Frames.Bulk("fetched " + prefix + "absent"));
+            }
+        }
+        await client.SendAsync([.. requests]);
+
+        Assert.Equal(expected, await Frames.ReadAsync(client, expected.Count, TimeSpan.FromSeconds(30)));
+        Assert.Equal(Rounds / 2 + 1, (await fixture.StatisticsAsync(id)).Integer("numTriggered"));
+    }
+
+    [Fact]
     public async Task AClientThatLeavesWhileItsReplyIsHeldLeavesTheExecutionAndTheGatewayWhole()
     {
         var session = GearsFixture.Unique("leaves");

@@ -17,8 +17,15 @@ internal sealed class CommandInterceptions
     public CommandInterceptions(IEnumerable<InterceptedCommand> commands, IReadOnlyDictionary<string, Registration> triggers)
     {
         _lookup = commands.ToFrozenDictionary(c => c.Spec.Name, StringComparer.OrdinalIgnoreCase).GetAlternateLookup<ReadOnlySpan<char>>();
+        foreach (var name in _lookup.Dictionary.Keys)
+        {
+            _firstLetters[(name[0] | 0x20) & 127] = true; // the same folding as TryGet
+        }
         Triggers = triggers.ToFrozenDictionary(StringComparer.Ordinal);
     }
+
+    // The first letters of the intercepted names, lower case: most commands are passed over on that alone.
+    private readonly bool[] _firstLetters = new bool[128];
 
     /// <summary>Trigger registrations by name (RG.TRIGGER).</summary>
     public FrozenDictionary<string, Registration> Triggers { get; }
@@ -26,7 +33,7 @@ internal sealed class CommandInterceptions
     public bool TryGet(in CommandName name, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out InterceptedCommand? command)
     {
         command = null;
-        if (name.IsTooLong || name.Length == 0)
+        if (name.IsTooLong || name.Length == 0 || !_firstLetters[(name.Span[0] | 0x20) & 127])
         {
             return false;
         }
@@ -48,7 +55,13 @@ internal sealed class InterceptedCommand(CommandSpec spec, Registration[] hooks,
 {
     // Whether any linked registration wants key misses, or write events (keyspace events other than misses).
     private readonly bool _wantsMisses = Array.Exists(linked, r => r.EventTypes?.Contains("keymiss") == true);
-    private readonly bool _wantsWrites = Array.Exists(linked, r => r.EventTypes is null || r.EventTypes.Any(e => !string.Equals(e, "keymiss", StringComparison.OrdinalIgnoreCase)));
+    private readonly bool _wantsWrites = WantsWrites(linked);
+
+    // A one-key command that writes nothing a registration wants: its reply's first line tells all.
+    private readonly bool _decidedOnSight = spec.SingleKeyIndex is not null && !(WantsWrites(linked) && spec.Writes);
+
+    private static bool WantsWrites(Registration[] linked) =>
+        Array.Exists(linked, r => r.EventTypes is null || r.EventTypes.Any(e => !string.Equals(e, "keymiss", StringComparison.OrdinalIgnoreCase)));
 
     // Every call is intercepted: a hook without keyPrefix, or a linked registration for all keys.
     private readonly bool _takesEveryCall = Array.Exists(hooks, h => h.Request.KeyPrefix is null) || Array.Exists(linked, r => r.Request.Prefix == "*");
@@ -68,13 +81,40 @@ internal sealed class InterceptedCommand(CommandSpec spec, Registration[] hooks,
         }
         if (inlineArguments is null && Spec.SingleKeyIndex is int index)
         {
-            return RequestArguments.ReadOne(request, index) is { } key && Matches(key);
+            if (RequestArguments.Locate(request, index) is not { } key)
+            {
+                return false;
+            }
+            return key.IsSingleSegment ? Matches(key.FirstSpan) : Matches(key.ToArray());
         }
-        return Spec.Keys(inlineArguments ?? RequestArguments.Read(request)).Exists(key => Matches(key.Name));
+        foreach (var key in Spec.Keys(inlineArguments ?? RequestArguments.Read(request)))
+        {
+            if (Matches(key.Name))
+            {
+                return true;
+            }
+        }
+        return false;
     }
 
-    private bool Matches(byte[] key) =>
-        Array.Exists(Hooks, hook => hook.MatchesKey(key)) || Array.Exists(Linked, registration => registration.MatchesKey(key));
+    private bool Matches(ReadOnlySpan<byte> key)
+    {
+        foreach (var hook in Hooks)
+        {
+            if (hook.MatchesKey(key))
+            {
+                return true;
+            }
+        }
+        foreach (var registration in Linked)
+        {
+            if (registration.MatchesKey(key))
+            {
+                return true;
+            }
+        }
+        return false;
+    }
 
     public Registration[] Hooks { get; } = hooks;
 
@@ -87,6 +127,32 @@ internal sealed class InterceptedCommand(CommandSpec spec, Registration[] hooks,
     /// <summary>True when some linked registration's prefix takes one of <paramref name="keys"/>.</summary>
     public bool LinksAny(List<CommandKey> keys) =>
         Linked.Length > 0 && keys.Exists(key => Array.Exists(Linked, registration => registration.MatchesKey(key.Name)));
+
+    /// <summary>
+    /// The first, cheapest look at a reply, before the call's keys are read: true when the reply
+    /// alone shows that nothing fired (the call failed, or it writes nothing a registration wants
+    /// and found everything it read). A GET that hits ends here.
+    /// </summary>
+    public bool NothingFired(ReadOnlySpan<byte> reply) =>
+        reply.IsEmpty || reply[0] is (byte)'-' or (byte)'!'
+        || (!(_wantsWrites && Spec.Writes) && !IsEmpty(reply) && (Spec.SingleKeyIndex is not null || !HoldsNil(reply)));
+
+    /// <summary>
+    /// As <see cref="NothingFired"/>, from the first bytes of the reply as it arrives, for a command
+    /// that reads one key and writes nothing a registration wants: its reply's first line decides.
+    /// False when that line is not all there, or when the whole reply must be seen.
+    /// </summary>
+    public bool NothingFiredOnSight(ReadOnlySequence<byte> replyStart)
+    {
+        if (!_decidedOnSight)
+        {
+            return false;
+        }
+        Span<byte> start = stackalloc byte[16];
+        start = start[..(int)Math.Min(replyStart.Length, start.Length)];
+        replyStart.Slice(0, start.Length).CopyTo(start);
+        return start.IndexOf((byte)'\r') > 0 && NothingFired(start);
+    }
 
     /// <summary>
     /// Decided from the reply alone, on the socket thread: whether the call may have fired an event
