@@ -15,10 +15,13 @@ public sealed class GearsBuilder<T>
     private readonly ImmutableList<Step> _steps;
     private bool _used;
 
-    internal GearsBuilder(IGearsRuntime runtime, string reader, ImmutableList<Step> steps)
+    private readonly object? _source;
+
+    internal GearsBuilder(IGearsRuntime runtime, string reader, object? source, ImmutableList<Step> steps)
     {
         _runtime = runtime;
         Reader = reader;
+        _source = source;
         _steps = steps;
     }
 
@@ -31,7 +34,7 @@ public sealed class GearsBuilder<T>
     internal GearsBuilder<TNext> With<TNext>(Step step)
     {
         Use();
-        return new GearsBuilder<TNext>(_runtime, Reader, _steps.Add(step));
+        return new GearsBuilder<TNext>(_runtime, Reader, _source, _steps.Add(step));
     }
 
     /// <summary>
@@ -85,6 +88,24 @@ public sealed class GearsBuilder<T>
     {
         Use();
         _runtime.Register(new RegistrationRequest(Reader, _steps, mode, "*", null, null, false, null, onRegistered, Hook: hook, KeyPrefix: keyPrefix));
+    }
+
+    /// <summary>
+    /// Runs the pipeline once, now, over what its reader reads: for the KeysReader and KeysOnlyReader
+    /// the keys that match <paramref name="pattern"/> (a SCAN, in batches), for a generator reader its
+    /// records, for the ShardsIDReader one record per shard. <c>RG.CSEXECUTE</c> replies with the
+    /// records that come out and the errors of records that failed (or, with <c>UNBLOCKING</c>, the
+    /// execution's id); the execution is kept for <c>RG.GETRESULTS</c> and <c>RG.GETEXECUTION</c>.
+    /// </summary>
+    /// <param name="pattern">Keys to read, in SCAN's MATCH syntax ("user:*").</param>
+    /// <param name="noScan">The pattern is one key's name: read that key only, without a scan.</param>
+    /// <param name="readValue">Whether KeysReader records carry the key's value (and type).</param>
+    /// <param name="count">Keys asked of each SCAN call, and records read per batch.</param>
+    public void Run(string pattern = "*", bool noScan = false, bool readValue = true, int count = 1000)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(count, 1);
+        Use();
+        _runtime.Run(new RunRequest(Reader, _source, _steps, pattern, noScan, readValue, count));
     }
 
     private void Use()

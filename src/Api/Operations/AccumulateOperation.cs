@@ -18,7 +18,7 @@ public static class AccumulateOperation
         builder.With<TAccumulator>(new AccumulateStep(async (accumulator, record) =>
             await fold(Start<TAccumulator>(accumulator), (T)record!).ConfigureAwait(false)));
 
-    // The engine starts every accumulator as null: that is default(TAccumulator), also for value types.
+    // Accumulate has no zero: the engine starts its accumulator as null, default(TAccumulator) here.
     private static TAccumulator? Start<TAccumulator>(object? accumulator) =>
         accumulator is null ? default : (TAccumulator)accumulator;
 }

@@ -5,4 +5,7 @@ internal interface IGearsRuntime
 {
     /// <summary>Registers a pipeline to run on events (the builder's <c>Register</c>).</summary>
     void Register(RegistrationRequest request);
+
+    /// <summary>Runs a pipeline once over what its reader reads (the builder's <c>Run</c>).</summary>
+    void Run(RunRequest request);
 }

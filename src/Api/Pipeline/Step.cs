@@ -2,10 +2,16 @@ namespace SharpGears.Api.Pipeline;
 
 /// <summary>
 /// One stage of a pipeline, untyped: the typed operations of <see cref="GearsBuilder{T}"/> wrap the
-/// user's lambdas into these, and the engine runs them over records one at a time. Synchronous lambdas
-/// complete their ValueTasks at once, so they cost no allocation.
+/// user's lambdas into these, and the engine runs them over records. Synchronous lambdas complete
+/// their ValueTasks at once, so they cost no allocation. The operations that RedisGears builds from
+/// others (<c>CountBy</c>, <c>Sort</c>, ...) are built the same way here from these few steps;
+/// <see cref="Operation"/> names the operation a step belongs to.
 /// </summary>
-internal abstract record Step(string Name);
+internal abstract record Step(string Name)
+{
+    /// <summary>The operation the user called, when it is not the step itself (CountBy for an AccumulateBy step).</summary>
+    public string Operation { get; init; } = Name;
+}
 
 /// <summary>Replaces each record with the lambda's result.</summary>
 internal sealed record MapStep(Func<object?, ValueTask<object?>> Apply) : Step("Map");
@@ -19,5 +25,37 @@ internal sealed record FilterStep(Func<object?, ValueTask<bool>> Keep) : Step("F
 /// <summary>Runs the lambda for each record and passes the record on.</summary>
 internal sealed record ForEachStep(Func<object?, ValueTask> Apply) : Step("ForEach");
 
-/// <summary>Folds all records into one value (the accumulator starts as null), passed on at the end.</summary>
-internal sealed record AccumulateStep(Func<object?, object?, ValueTask<object?>> Fold) : Step("Accumulate");
+/// <summary>Passes on <paramref name="Length"/> records after skipping <paramref name="Start"/>.</summary>
+internal sealed record LimitStep(long Length, long Start) : Step("Limit");
+
+/// <summary>
+/// Folds all records into one value, passed on at the end (nothing when there were no records). The
+/// accumulator starts as <paramref name="Zero"/>'s result, or null.
+/// </summary>
+internal sealed record AccumulateStep(Func<object?, object?, ValueTask<object?>> Fold, Func<object?>? Zero = null) : Step("Accumulate");
+
+/// <summary>
+/// Folds the records of each group (the key <paramref name="Extract"/> gives) into one value per
+/// group; at the end passes on one record per group, made by <paramref name="Pair"/>(key, value).
+/// <paramref name="Fold"/> gets the key, the value so far (Zero's result, or null) and the record.
+/// </summary>
+internal sealed record AccumulateByStep(
+    Func<object?, ValueTask<object?>> Extract,
+    Func<object?, object?, object?, ValueTask<object?>> Fold,
+    Func<object?, object?, object?> Pair,
+    Func<object?>? Zero = null) : Step("AccumulateBy");
+
+/// <summary>
+/// Gathers the records of each group, then passes on one record per group: <paramref name="Pair"/>
+/// of the key and what <paramref name="Reduce"/> makes of the group's records.
+/// </summary>
+internal sealed record BatchGroupByStep(
+    Func<object?, ValueTask<object?>> Extract,
+    Func<object?, List<object?>, ValueTask<object?>> Reduce,
+    Func<object?, object?, object?> Pair) : Step("BatchGroupBy");
+
+/// <summary>
+/// Brings records together on one shard (<c>Collect</c>) or spreads them by key over the shards
+/// (<c>Repartition</c>): on one node every record is already where it belongs, so records pass as they are.
+/// </summary>
+internal sealed record MoveStep(string Kind) : Step(Kind);

@@ -17,7 +17,7 @@ internal sealed partial class GearsEngine
     /// body without error and made registrations that can be registered. Otherwise nothing changes and
     /// a <see cref="GearsException"/> (or <see cref="ScriptCompilationException"/>) says why.
     /// </summary>
-    public async Task SubmitAsync(string code, string? id, string? description, bool upgrade, string? replaceWith, IReadOnlyList<string> requirements)
+    public async Task<Executions.BatchExecution?> SubmitAsync(string code, string? id, string? description, bool upgrade, string? replaceWith, IReadOnlyList<string> requirements)
     {
         await _changes.WaitAsync();
         try
@@ -37,7 +37,7 @@ internal sealed partial class GearsEngine
                 }
             }
             var definition = new SessionDefinition(id, code, description, requirements, [], []);
-            var (session, registrations) = await BuildAsync(definition);
+            var (session, registrations, run) = await BuildAsync(definition);
             try
             {
                 CheckTriggersFree(registrations, existing, replaced);
@@ -71,6 +71,8 @@ internal sealed partial class GearsEngine
             }
             await RefreshAsync();
             RunOnRegistered(registrations);
+            // The session's code stays loaded while the run holds its delegates, registrations or not.
+            return run is null ? null : StartRun(id, run);
         }
         finally
         {
@@ -122,7 +124,7 @@ internal sealed partial class GearsEngine
     }
 
     /// <summary>Compiles the code, runs its body and creates (without activating) the registrations it made.</summary>
-    private async Task<(Session Session, List<Registration> Registrations)> BuildAsync(SessionDefinition definition)
+    private async Task<(Session Session, List<Registration> Registrations, Api.Pipeline.RunRequest? Run)> BuildAsync(SessionDefinition definition)
     {
         var script = _compiler.Value.Compile(definition.Code, definition.Id);
         var gears = new SessionGears(definition.Id, this, _client, Settings, _scriptLogger);
@@ -142,7 +144,7 @@ internal sealed partial class GearsEngine
                 }
             }
             gears.Attach(session);
-            return (session, registrations);
+            return (session, registrations, gears.PendingRun);
         }
         catch
         {
@@ -259,7 +261,8 @@ internal sealed partial class GearsEngine
             }
             try
             {
-                var (session, registrations) = await BuildAsync(definition);
+                // A stored session is loaded for its registrations: a Run() in its body ran when it was submitted.
+                var (session, registrations, _) = await BuildAsync(definition);
                 if (registrations.Count == 0)
                 {
                     Bury(session);

@@ -149,7 +149,7 @@ internal sealed partial class GearsEngine(
     {
         if (request.Reader != Readers.Keys.Name && request.Reader != Readers.Command.Name)
         {
-            throw new GearsException($"registrations over the {request.Reader} are not supported yet");
+            throw new GearsException($"the {request.Reader} cannot Register: it only reads for Run()");
         }
         await CheckCommandsAsync(request).ConfigureAwait(false); // also waited for synchronously (AddRegistration)
         var warnings = new List<string>();

@@ -4,6 +4,7 @@ using SharpGears.Api;
 using SharpGears.Api.Pipeline;
 using SharpGears.Runtime.Engine.Configuration;
 using SharpGears.Runtime.Engine.Execution;
+using SharpGears.Runtime.Engine.Executions;
 using SharpGears.Runtime.Engine.Sessions;
 using ApiLogLevel = SharpGears.Api.LogLevel;
 using LogLevel = Microsoft.Extensions.Logging.LogLevel;
@@ -24,10 +25,28 @@ internal sealed partial class SessionGears(string sessionId, GearsEngine engine,
     /// <summary>The registrations the body made, in order.</summary>
     public IReadOnlyList<RegistrationRequest> PendingRegistrations => _pending;
 
+    /// <summary>The Run() the script's body asked for, started once the body has finished.</summary>
+    public RunRequest? PendingRun { get; private set; }
+
     /// <summary>From now on, registrations go straight to <paramref name="session"/>.</summary>
     public void Attach(Session session) => _session = session;
 
-    public GearsBuilder<TRecord> GB<TRecord>(Reader<TRecord> reader) => new(this, reader.Name, ImmutableList<Step>.Empty);
+    public GearsBuilder<TRecord> GB<TRecord>(Reader<TRecord> reader) => new(this, reader.Name, reader.Source, ImmutableList<Step>.Empty);
+
+    void IGearsRuntime.Run(RunRequest request)
+    {
+        if (_session is not null)
+        {
+            engine.StartRun(sessionId, request); // from an execution: it runs on its own, kept for RG.GETRESULTS
+            return;
+        }
+        if (PendingRun is not null)
+        {
+            throw new GearsException("a script's body can Run() one pipeline: RG.CSEXECUTE replies with its results");
+        }
+        RunReaders.Check(request);
+        PendingRun = request;
+    }
 
     void IGearsRuntime.Register(RegistrationRequest request)
     {

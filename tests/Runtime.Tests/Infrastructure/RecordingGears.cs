@@ -14,7 +14,7 @@ internal sealed class RecordingGears : IGears, IGearsRuntime
 
     public List<(string Command, object?[] Arguments)> Executed { get; } = [];
 
-    public GearsBuilder<TRecord> GB<TRecord>(Reader<TRecord> reader) => new(this, reader.Name, ImmutableList<Step>.Empty);
+    public GearsBuilder<TRecord> GB<TRecord>(Reader<TRecord> reader) => new(this, reader.Name, reader.Source, ImmutableList<Step>.Empty);
 
     public object? Execute(string command, params object?[] arguments)
     {
@@ -45,4 +45,8 @@ internal sealed class RecordingGears : IGears, IGearsRuntime
     public Task<object?> CallNextAsync(params object?[] arguments) => throw new InvalidOperationException("no hook");
 
     public void Register(RegistrationRequest request) => Registrations.Add(request);
+
+    public List<RunRequest> Runs { get; } = [];
+
+    public void Run(RunRequest request) => Runs.Add(request);
 }

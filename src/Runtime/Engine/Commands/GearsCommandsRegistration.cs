@@ -12,6 +12,7 @@ internal sealed class GearsCommandsRegistration(GearsCommands commands, GearsEng
         RegistrationCommands.Register(commands, engine);
         ConfigurationCommands.Register(commands, engine);
         TriggerCommands.Register(commands, engine);
+        ExecutionCommands.Register(commands, engine);
         return Task.CompletedTask;
     }
 

@@ -28,15 +28,18 @@ internal static partial class SessionCommands
             return;
         }
         string? id = null, description = null, replaceWith = null;
-        var upgrade = false;
+        bool upgrade = false, unblocking = false;
         var requirements = new List<string>();
         for (var i = 2; i < request.Count; i++)
         {
             var option = request[i].ToUpperInvariant();
             switch (option)
             {
-                case "UNBLOCKING" or "FORCE_REINSTALL_REQUIREMENTS":
-                    break; // a script that only registers answers at once either way
+                case "UNBLOCKING":
+                    unblocking = true; // a Run() replies with its execution's id at once
+                    break;
+                case "FORCE_REINSTALL_REQUIREMENTS":
+                    break;
                 case "UPGRADE":
                     upgrade = true;
                     break;
@@ -77,8 +80,21 @@ internal static partial class SessionCommands
         }
         try
         {
-            await engine.SubmitAsync(request[1], id, description, upgrade, replaceWith, requirements);
-            RespReply.Write(request.Reply, new RespReply.Status("OK"));
+            var run = await engine.SubmitAsync(request[1], id, description, upgrade, replaceWith, requirements);
+            if (run is null)
+            {
+                RespReply.Write(request.Reply, new RespReply.Status("OK"));
+            }
+            else if (unblocking)
+            {
+                RespReply.Write(request.Reply, run.Id);
+            }
+            else
+            {
+                // Only this client waits: its session reads nothing more from it until the reply is out.
+                await run.Done;
+                ExecutionCommands.WriteResults(request, run);
+            }
         }
         catch (Exception e) when (e is ScriptCompilationException or GearsException)
         {

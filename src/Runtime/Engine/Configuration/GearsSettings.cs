@@ -40,6 +40,15 @@ internal sealed class GearsSettings
     /// <summary>Threads of the execution pool for async and async_local registrations.</summary>
     public int Threads => (int)GetNumber(ExecutionThreads);
 
+    /// <summary>How many finished Run executions are kept (RG.DUMPEXECUTIONS); the oldest go first.</summary>
+    public int MaxExecutionCount => (int)GetNumber(MaxExecutions);
+
+    /// <summary>How many finished executions of one registration are kept.</summary>
+    public int MaxExecutionCountPerRegistration => (int)GetNumber(MaxExecutionsPerRegistration);
+
+    /// <summary>Whether executions time each step (RG.GETEXECUTION's step durations).</summary>
+    public bool Profile => GetNumber(ProfileExecutions) != 0;
+
     /// <summary>How long an execution may run before it is aborted.</summary>
     public TimeSpan Timeout => TimeSpan.FromMilliseconds(GetNumber(ExecutionTimeout));
 

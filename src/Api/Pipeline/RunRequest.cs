@@ -1,0 +1,15 @@
+namespace SharpGears.Api.Pipeline;
+
+/// <summary>
+/// A pipeline and the arguments of its <c>Run</c> call, handed to the engine: the reader's name and,
+/// for a generator reader, its records; the key pattern (KeysReader, KeysOnlyReader) with
+/// <paramref name="NoScan"/>, <paramref name="ReadValue"/> and the scan's <paramref name="Count"/>.
+/// </summary>
+internal sealed record RunRequest(
+    string Reader,
+    object? Source,
+    IReadOnlyList<Step> Steps,
+    string Pattern,
+    bool NoScan,
+    bool ReadValue,
+    int Count);
