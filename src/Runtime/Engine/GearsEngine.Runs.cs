@@ -14,6 +14,55 @@ internal sealed partial class GearsEngine
 
     public ExecutionRegistry Executions => _executions ??= new ExecutionRegistry(Settings);
 
+    /// <summary>Every execution kept, Runs and registrations' alike, oldest first (RG.DUMPEXECUTIONS).</summary>
+    public List<IExecution> AllExecutions()
+    {
+        var all = new List<(long Sequence, IExecution Execution)>();
+        foreach (var run in Executions.All)
+        {
+            all.Add((SequenceOf(run.Id), run));
+        }
+        foreach (var registration in CurrentRegistrations())
+        {
+            foreach (var kept in registration.Executions.Snapshot())
+            {
+                all.Add((kept.Sequence, kept));
+            }
+        }
+        all.Sort((a, b) => a.Sequence.CompareTo(b.Sequence));
+        return all.ConvertAll(entry => entry.Execution);
+    }
+
+    /// <summary>The execution with <paramref name="id"/>, a Run's or a registration's; null when none is kept.</summary>
+    public IExecution? FindExecution(string id)
+    {
+        if (Executions.Get(id) is { } run)
+        {
+            return run;
+        }
+        var sequence = SequenceOf(id);
+        return CurrentRegistrations().SelectMany(r => r.Executions.Snapshot()).FirstOrDefault(e => e.Sequence == sequence && e.Id == id);
+    }
+
+    /// <summary>Forgets a finished execution; false while it runs.</summary>
+    public bool DropExecution(IExecution execution) => execution switch
+    {
+        BatchExecution run => Executions.TryDrop(run),
+        RegisteredExecution kept => kept.Registration.Executions.Remove(kept),
+        _ => false,
+    };
+
+    private List<Registrations.Registration> CurrentRegistrations()
+    {
+        lock (_sessions)
+        {
+            return [.. _registrations.Values];
+        }
+    }
+
+    private static long SequenceOf(string id) =>
+        long.TryParse(id.AsSpan(id.LastIndexOf('-') + 1), System.Globalization.CultureInfo.InvariantCulture, out var sequence) ? sequence : -1;
+
     /// <summary>Starts a Run of <paramref name="sessionId"/>'s pipeline; throws at once when its reader cannot Run.</summary>
     public BatchExecution StartRun(string sessionId, RunRequest request)
     {

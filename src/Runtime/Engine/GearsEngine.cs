@@ -59,7 +59,7 @@ internal sealed partial class GearsEngine(
         await _client.StartAsync(cancellationToken);
         _pool = new ExecutionPool("execution", Settings.Threads, () => Settings.Timeout, _logger, _client.AdoptCurrentThread);
         _dispatchThread = new ExecutionPool("sync dispatch", 1, () => Settings.Timeout, _logger, _client.AdoptCurrentThread);
-        _executor = new RegistrationExecutor(Settings, _logger);
+        _executor = new RegistrationExecutor(Settings, _logger, () => Interlocked.Increment(ref _sequence));
         _dispatcher = new KeyEventDispatcher(_dispatchThread, _pool, _executor, _client);
         _subscriber = new KeyspaceSubscriber(target, _logger, _dispatcher.OnEvent, EnableNotificationsAsync);
         _subscriber.Start();

@@ -23,7 +23,7 @@ internal static class ExecutionCommands
     }
 
     /// <summary>A finished Run's reply: <c>[[results...], [errors...]]</c>.</summary>
-    public static void WriteResults(GearsRequest request, BatchExecution execution) =>
+    public static void WriteResults(GearsRequest request, IExecution execution) =>
         RespReply.Write(request.Reply, new object?[] { execution.Results!.ConvertAll(ToReply), execution.Errors });
 
     private static ValueTask DumpExecutions(GearsRequest request, GearsEngine engine)
@@ -33,18 +33,18 @@ internal static class ExecutionCommands
             request.WriteArityError();
             return ValueTask.CompletedTask;
         }
-        RespReply.Write(request.Reply, engine.Executions.All.ConvertAll(e => new object?[] { "executionId", e.Id, "status", e.Status, "registered", 0L }));
+        RespReply.Write(request.Reply, engine.AllExecutions().ConvertAll(e => new object?[] { "executionId", e.Id, "status", e.Status, "registered", e.Registered ? 1L : 0L }));
         return ValueTask.CompletedTask;
     }
 
-    private static ValueTask WithExecution(GearsRequest request, GearsEngine engine, int maxArguments, Func<GearsRequest, BatchExecution, ValueTask> then)
+    private static ValueTask WithExecution(GearsRequest request, GearsEngine engine, int maxArguments, Func<GearsRequest, IExecution, ValueTask> then)
     {
         if (request.Count < 2 || request.Count > maxArguments)
         {
             request.WriteArityError();
             return ValueTask.CompletedTask;
         }
-        if (engine.Executions.Get(request[1]) is not { } execution)
+        if (engine.FindExecution(request[1]) is not { } execution)
         {
             request.WriteError("ERR execution does not exist");
             return ValueTask.CompletedTask;
@@ -53,14 +53,14 @@ internal static class ExecutionCommands
     }
 
     // RG.GETEXECUTION id [SHARD|CLUSTER]: one node, so both give this shard's plan.
-    private static ValueTask GetExecution(GearsRequest request, BatchExecution execution)
+    private static ValueTask GetExecution(GearsRequest request, IExecution execution)
     {
         if (request.Count == 3 && request[2].ToUpperInvariant() is not ("SHARD" or "CLUSTER"))
         {
             request.WriteError($"ERR Unknown argument given: {request[2]} (SHARD or CLUSTER)");
             return ValueTask.CompletedTask;
         }
-        var steps = execution.Request.Steps;
+        var steps = execution.Steps;
         var ticks = execution.StepTicks;
         var plan = new object?[]
         {
@@ -84,7 +84,7 @@ internal static class ExecutionCommands
         return ValueTask.CompletedTask;
     }
 
-    private static ValueTask GetResults(GearsRequest request, BatchExecution execution)
+    private static ValueTask GetResults(GearsRequest request, IExecution execution)
     {
         if (!execution.IsFinished)
         {
@@ -96,13 +96,13 @@ internal static class ExecutionCommands
     }
 
     // Only this client waits: its session does not read its next command until the reply is written.
-    private static async ValueTask GetResultsBlockingAsync(GearsRequest request, BatchExecution execution)
+    private static async ValueTask GetResultsBlockingAsync(GearsRequest request, IExecution execution)
     {
         await execution.Done;
         WriteResults(request, execution);
     }
 
-    private static async ValueTask AbortAsync(GearsRequest request, BatchExecution execution)
+    private static async ValueTask AbortAsync(GearsRequest request, IExecution execution)
     {
         if (execution.IsFinished)
         {
@@ -116,9 +116,9 @@ internal static class ExecutionCommands
         RespReply.Write(request.Reply, new RespReply.Status("OK"));
     }
 
-    private static ValueTask Drop(GearsRequest request, BatchExecution execution, GearsEngine engine)
+    private static ValueTask Drop(GearsRequest request, IExecution execution, GearsEngine engine)
     {
-        if (!engine.Executions.TryDrop(execution))
+        if (!engine.DropExecution(execution))
         {
             request.WriteError("ERR can not drop a not yet finished execution, abort it first.");
             return ValueTask.CompletedTask;

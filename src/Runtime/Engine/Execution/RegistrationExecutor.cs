@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using GearsException = SharpGears.Api.GearsException;
 using SharpGears.Runtime.Engine.Configuration;
+using SharpGears.Runtime.Engine.Executions;
 using SharpGears.Runtime.Engine.Linking;
 using SharpGears.Runtime.Engine.Registrations;
 
@@ -21,8 +22,11 @@ internal sealed partial class RegistrationExecutor : IDisposable
     private readonly ConcurrentDictionary<RunningExecution, byte> _running = new();
     private readonly Timer _watchdog;
 
-    public RegistrationExecutor(GearsSettings settings, ILogger logger)
+    private readonly Func<long> _nextSequence;
+
+    public RegistrationExecutor(GearsSettings settings, ILogger logger, Func<long> nextSequence)
     {
+        _nextSequence = nextSequence;
         _settings = settings;
         _logger = logger;
         _watchdog = new Timer(_ => AbortOverdue(), null, TimeSpan.FromMilliseconds(100), TimeSpan.FromMilliseconds(100));
@@ -71,18 +75,22 @@ internal sealed partial class RegistrationExecutor : IDisposable
             if (execution.TryFinish())
             {
                 statistics.OnSucceeded(Stopwatch.GetTimestamp() - execution.Started);
+                Keep(registration, execution, results, null);
                 return ExecutionOutcome.Succeeded(results);
             }
+            Keep(registration, execution, null, AbortedMessage);
             return ExecutionOutcome.Failed(AbortedMessage);
         }
         catch (Exception e)
         {
             if (!execution.TryFinish())
             {
+                Keep(registration, execution, null, AbortedMessage);
                 return ExecutionOutcome.Failed(AbortedMessage);
             }
             var error = ScriptFailure.Describe(e);
             statistics.OnFailed(Stopwatch.GetTimestamp() - execution.Started, error);
+            Keep(registration, execution, null, error);
             if (registration.ShouldLogFailure())
             {
                 LogFailed(_logger, e, registration.Id, registration.Session.Id);
@@ -94,6 +102,17 @@ internal sealed partial class RegistrationExecutor : IDisposable
         {
             _running.TryRemove(execution, out _);
             RunningExecution.Current = previous;
+        }
+    }
+
+    // Kept with the registration for RG.DUMPEXECUTIONS / RG.GETRESULTS, the last MaxExecutionsPerRegistration of them.
+    private void Keep(Registration registration, RunningExecution execution, List<object?>? results, string? error)
+    {
+        var limit = _settings.MaxExecutionCountPerRegistration;
+        if (limit > 0)
+        {
+            registration.Executions.Keep(
+                new RegisteredExecution(_nextSequence(), registration, results, error, error == AbortedMessage, Stopwatch.GetTimestamp() - execution.Started), limit);
         }
     }
 

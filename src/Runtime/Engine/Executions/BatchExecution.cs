@@ -7,7 +7,7 @@ namespace SharpGears.Runtime.Engine.Executions;
 /// One <c>Run()</c>: its reader and steps, its progress while it runs, then its results and the errors
 /// of the records that failed. Kept in the <see cref="ExecutionRegistry"/> until dropped or pushed out.
 /// </summary>
-internal sealed class BatchExecution(string id, string sessionId, RunRequest request)
+internal sealed class BatchExecution(string id, string sessionId, RunRequest request) : IExecution
 {
     /// <summary>At most this many errors are kept (the count goes on): a run over a million bad records must not hold a million messages.</summary>
     public const int MaxErrorsKept = 1000;
@@ -23,6 +23,10 @@ internal sealed class BatchExecution(string id, string sessionId, RunRequest req
     public string SessionId { get; } = sessionId;
 
     public RunRequest Request { get; } = request;
+
+    public IReadOnlyList<Step> Steps => Request.Steps;
+
+    public bool Registered => false;
 
     /// <summary>"created", "running", "done" or "aborted", as RedisGears names them.</summary>
     public string Status { get; private set; } = "created";

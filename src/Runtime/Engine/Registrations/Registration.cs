@@ -47,6 +47,9 @@ internal sealed class Registration
 
     public RegistrationStatistics Statistics { get; } = new();
 
+    /// <summary>Its last executions (MaxExecutionsPerRegistration), for the execution registry's commands.</summary>
+    public Executions.KeptExecutions Executions { get; } = new();
+
     /// <summary>What looked wrong at registration (e.g. an event Redis never sends); shown, not fatal.</summary>
     public IReadOnlyList<string> Warnings { get; }
 
