@@ -109,6 +109,66 @@ public sealed class ExecutionRegistryTests(GearsFixture fixture) : IClassFixture
     }
 
     [Fact]
+    public async Task ARunWithoutUnblockingBlocksOnlyItsOwnClientUntilItEnds()
+    {
+        var gate = GearsFixture.Unique("gate");
+        await using var submitter = await fixture.Gateway.ConnectAsync();
+        await submitter.SendAsync(RawClient.Encode("RG.CSEXECUTE", Gated(gate, 1, 1)));
+        string? id = null;
+        await Wait.UntilAsync(
+            async () => (id = (await RunningIdsAsync()).SingleOrDefault()) is not null,
+            "the run is listed as running");
+
+        Assert.Equal("+PONG\r\n", await fixture.CommandAsync("PING"));
+        await OpenAsync(gate, 1);
+
+        Assert.Equal(Frames.Array(Frames.Array(Integers(0, 10)), Frames.Array()), await submitter.ReadAsync());
+        Assert.Equal("done", (await PlanAsync(id!)).Text("status"));
+    }
+
+    private async Task<IEnumerable<string>> RunningIdsAsync() =>
+        Assert.IsType<object?[]>(await fixture.ValueAsync("RG.DUMPEXECUTIONS"))
+            .Select(e => new Pairs(e))
+            .Where(e => e.Text("status") == "running")
+            .Select(e => e.Text("executionId")!);
+
+    [Fact]
+    public async Task RecordsThatFailAreErrorsAndTheOthersAreResults()
+    {
+        var id = await StartAsync("""GB(Readers.Generator(new[] { 1, 2, 3, 4 })).Map(i => i % 2 == 0 ? throw new InvalidOperationException("even " + i) : i).Run();""");
+
+        var (results, errors) = Split(Reply.Parse(await fixture.CommandAsync("RG.GETRESULTSBLOCKING", id)));
+
+        Assert.Equal([1L, 3L], results);
+        Assert.Equal(2, errors.Length);
+        Assert.Contains("InvalidOperationException: even 2", errors[0]);
+        Assert.Contains("InvalidOperationException: even 4", errors[1]);
+        var plan = await PlanAsync(id);
+        Assert.Equal(("done", 2L, 4L), (plan.Text("status"), plan.Integer("results"), plan.Integer("records_read")));
+        Assert.Equal(errors, Reply.Strings(plan["errors"]));
+    }
+
+    [Fact]
+    public async Task AReaderThatFailsEndsTheRunWithTheRecordsReadBeforeAndItsError()
+    {
+        var id = await StartAsync("""
+            IEnumerable<int> Breaks()
+            {
+                yield return 1;
+                yield return 2;
+                throw new InvalidOperationException("the generator broke");
+            }
+            GB(Readers.Generator(Breaks())).Map(i => i * 10).Run(count: 1);
+            """);
+
+        var (results, errors) = Split(Reply.Parse(await fixture.CommandAsync("RG.GETRESULTSBLOCKING", id)));
+
+        Assert.Equal([10L, 20L], results);
+        Assert.Contains("InvalidOperationException: the generator broke", Assert.Single(errors));
+        Assert.Equal("done", (await PlanAsync(id)).Text("status"));
+    }
+
+    [Fact]
     public async Task GetExecutionShowsRecordsReadGrowingAndNoResultsWhileRunning()
     {
         var gate = GearsFixture.Unique("gate");
