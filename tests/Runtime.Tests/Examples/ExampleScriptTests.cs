@@ -312,6 +312,135 @@ public sealed class ExampleScriptTests(ExampleScriptTests.Servers servers) : ICl
         Assert.Equal(":0\r\n", await example.DirectAsync("EXISTS", "inventory:" + item));
     }
 
+    // ---- batch jobs: word-count.csx, sum-by-group.csx, delete-by-pattern.csx ----------------------
+    // A batch job is run, not installed: each test sets its pattern with RG.CONFIGSET and submits the
+    // script, and RG.CSEXECUTE replies [[results], [errors]] once the run is done.
+
+    [Fact]
+    [Example("word-count.csx")]
+    public async Task WordCountCountsEveryWordOfTheMatchingDocumentsMostFrequentFirst()
+    {
+        var example = await servers.GatewayAsync("word-count.csx");
+        var prefix = GatewayFixture.Key("doc");
+        await example.DirectAsync("SET", $"{prefix}:1", "The cat sat.");
+        await example.DirectAsync("SET", $"{prefix}:2", "the dog, the cat");
+        await example.DirectAsync("SET", $"{prefix}:3", "THE CAT (sat)\tthe");
+        await example.DirectAsync("SET", GatewayFixture.Key("other"), "the the the not a document"); // not matched
+
+        var (results, errors) = await example.RunAsync("word-count.csx", "WordCountPattern", prefix + ":*");
+
+        Assert.Equal(["the=5", "cat=3", "sat=2", "dog=1"], results);
+        Assert.Empty(errors);
+    }
+
+    [Fact]
+    [Example("word-count.csx")]
+    public async Task WordCountReadsManyScanPagesAndReportsAKeyThatIsNotAStringAsAnErrorOfItsOwn()
+    {
+        var example = await servers.GatewayAsync("word-count.csx");
+        var prefix = GatewayFixture.Key("doc");
+        // 2,500 documents: three SCAN pages of 1,000 at least. Document i has "every", and "even" when i is even.
+        await example.DirectAsync("EVAL", """
+            for i = 0, 2499 do
+              redis.call('SET', ARGV[1] .. ':' .. i, (i % 2 == 0) and 'every even' or 'every')
+            end
+            """, "0", prefix);
+        await example.DirectAsync("HSET", $"{prefix}:hash", "f", "v");
+
+        var (results, errors) = await example.RunAsync("word-count.csx", "WordCountPattern", prefix + ":*");
+
+        Assert.Equal(["every=2500", "even=1250"], results);
+        var error = Assert.Single(errors);
+        Assert.Contains("InvalidCastException", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    [Example("sum-by-group.csx")]
+    public async Task SumByGroupSumsEachCustomersOrdersExactlyLargestFirst()
+    {
+        var example = await servers.GatewayAsync("sum-by-group.csx");
+        var prefix = GatewayFixture.Key("order");
+        (string Customer, string Amount)[] orders = [("ann", "10.50"), ("bob", "3"), ("ann", "2"), ("cy", "0.10"), ("cy", "0.20"), ("bob", "1.25")];
+        for (var i = 0; i < orders.Length; i++)
+        {
+            await example.DirectAsync("HSET", $"{prefix}:{i}", "customer", orders[i].Customer, "amount", orders[i].Amount);
+        }
+        await example.DirectAsync("HSET", $"{prefix}:no-amount", "customer", "ann"); // fails its record only
+
+        var (results, errors) = await example.RunAsync("sum-by-group.csx", "OrdersPattern", prefix + ":*");
+
+        Assert.Equal(["ann=12.50", "bob=4.25", "cy=0.30"], results); // decimal: 0.10 + 0.20 is 0.30
+        var error = Assert.Single(errors);
+        Assert.Contains("KeyNotFoundException", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    [Example("sum-by-group.csx")]
+    public async Task SumByGroupFoldsOrdersFromManyScanPages()
+    {
+        var example = await servers.GatewayAsync("sum-by-group.csx");
+        var prefix = GatewayFixture.Key("order");
+        // 3,000 orders of customers c0, c1, c2 (order i: customer c(i % 3), amount i.01).
+        await example.DirectAsync("EVAL", """
+            for i = 0, 2999 do
+              redis.call('HSET', ARGV[1] .. ':' .. i, 'customer', 'c' .. (i % 3), 'amount', i .. '.01')
+            end
+            """, "0", prefix);
+        var expected = Enumerable.Range(0, 3)
+            .Select(c => (Customer: $"c{c}", Total: Enumerable.Range(0, 3000).Where(i => i % 3 == c).Sum(i => i + 0.01m)))
+            .OrderByDescending(group => group.Total)
+            .Select(group => $"{group.Customer}={group.Total.ToString(System.Globalization.CultureInfo.InvariantCulture)}");
+
+        var (results, errors) = await example.RunAsync("sum-by-group.csx", "OrdersPattern", prefix + ":*");
+
+        Assert.Equal(expected, results);
+        Assert.Empty(errors);
+    }
+
+    [Fact]
+    [Example("delete-by-pattern.csx")]
+    public async Task DeleteByPatternDeletesEveryMatchingKeyOneUnlinkPerBatch()
+    {
+        var example = await servers.GatewayAsync("delete-by-pattern.csx");
+        var prefix = GatewayFixture.Key("tmp");
+        var keep = GatewayFixture.Key("keep");
+        // 1,234 keys of several types: three UNLINKs of 500, 500 and 234 keys.
+        await example.DirectAsync("EVAL", """
+            for i = 0, 1233 do
+              local key = ARGV[1] .. ':' .. i
+              if i % 3 == 0 then redis.call('SET', key, 'v')
+              elseif i % 3 == 1 then redis.call('HSET', key, 'f', 'v')
+              else redis.call('RPUSH', key, 'a', 'b') end
+            end
+            """, "0", prefix);
+        await example.DirectAsync("SET", keep, "stays");
+        await example.DirectAsync("CONFIG", "RESETSTAT");
+
+        var (results, errors) = await example.RunAsync("delete-by-pattern.csx", "DeletePattern", prefix + ":*", "DeleteBatch", "500");
+
+        Assert.Equal(["deleted 1234"], results);
+        Assert.Empty(errors);
+        Assert.Equal("*2\r\n$1\r\n0\r\n*0\r\n", await example.DirectAsync("SCAN", "0", "MATCH", prefix + ":*", "COUNT", "100000"));
+        Assert.Equal("$5\r\nstays\r\n", await example.DirectAsync("GET", keep));
+        var stats = (string)Reply.Parse(await example.DirectAsync("INFO", "commandstats"))!;
+        Assert.Contains("cmdstat_unlink:calls=3,", stats, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    [Example("delete-by-pattern.csx")]
+    public async Task DeleteByPatternWithNothingToDeleteRepliesWithNoResultsAndDeletesNothing()
+    {
+        var example = await servers.GatewayAsync("delete-by-pattern.csx");
+        var keep = GatewayFixture.Key("keep");
+        await example.DirectAsync("SET", keep, "stays");
+
+        var (results, errors) = await example.RunAsync("delete-by-pattern.csx", "DeletePattern", GatewayFixture.Key("none") + ":*", "DeleteBatch", "500");
+
+        Assert.Empty(results); // as RedisGears' Count: no records, no count
+        Assert.Empty(errors);
+        Assert.Equal(":1\r\n", await example.DirectAsync("EXISTS", keep));
+    }
+
     // ---- every example is tested ----------------------------------------------------------------
 
     [Fact]
@@ -378,6 +507,26 @@ public sealed class ExampleScriptTests(ExampleScriptTests.Servers servers) : ICl
         {
             await using var connection = await Gateway.ConnectAsync();
             return await connection.CommandAsync(arguments);
+        }
+
+        /// <summary>
+        /// Runs the batch-job example <paramref name="fileName"/>: RG.CONFIGSET with
+        /// <paramref name="configuration"/>, then RG.CSEXECUTE with the file's bytes (as
+        /// <c>"$(cat file)"</c> passes them: without the last newline); the run's results and errors.
+        /// </summary>
+        public async Task<(string[] Results, string[] Errors)> RunAsync(string fileName, params string[] configuration)
+        {
+            if (configuration.Length > 0)
+            {
+                Assert.DoesNotContain("ERR", await RawAsync(["RG.CONFIGSET", .. configuration]));
+            }
+            var script = File.ReadAllText(Path.Combine(Servers.RepositoryRoot, "scripts", "examples", fileName)).TrimEnd('\n');
+            // The raw client sends each character as one byte: the script's UTF-8 bytes as such characters.
+            var reply = Reply.Parse(await RawAsync("RG.CSEXECUTE", Encoding.Latin1.GetString(Encoding.UTF8.GetBytes(script))));
+            Assert.False(reply is Reply.Error, $"RG.CSEXECUTE replied {reply}");
+            var parts = Assert.IsType<object?[]>(reply);
+            Assert.Equal(2, parts.Length);
+            return (Reply.Strings(parts[0]), Reply.Strings(parts[1]));
         }
 
         /// <summary>A command straight to the gateway's backend; the reply as RESP text.</summary>
@@ -457,6 +606,19 @@ public sealed class ExampleScriptTests(ExampleScriptTests.Servers servers) : ICl
                 if (!_installations.TryGetValue(fileName, out var installation))
                 {
                     _installations[fileName] = installation = InstallNewAsync(fileName, configuration);
+                }
+                return installation;
+            }
+        }
+
+        /// <summary>A gateway of its own for the batch-job example <paramref name="fileName"/>, nothing installed: its tests run the script (<see cref="Installation.RunAsync"/>).</summary>
+        public Task<Installation> GatewayAsync(string fileName)
+        {
+            lock (_installations)
+            {
+                if (!_installations.TryGetValue(fileName, out var installation))
+                {
+                    _installations[fileName] = installation = Installation.StartAsync();
                 }
                 return installation;
             }
