@@ -170,10 +170,11 @@ internal sealed class PipelineRunner
                     {
                         continue;
                     }
-                    var value = groups.TryGet(key, out var current) ? current : accumulateBy.Zero?.Invoke();
-                    if (await CallAsync(accumulateBy.Fold, key, value, record) is (true, var folded))
+                    // One look-up per record: the group's slot, made (with the zero) on its first record.
+                    var slot = groups.SlotOf(key, accumulateBy.Zero);
+                    if (await CallAsync(accumulateBy.Fold, key, groups.ValueAt(slot), record) is (true, var folded))
                     {
-                        groups.Set(key, folded);
+                        groups.SetAt(slot, folded);
                     }
                 }
                 return [];
@@ -185,11 +186,10 @@ internal sealed class PipelineRunner
                     aborted.ThrowIfCancellationRequested();
                     if (await CallAsync(batchGroupBy.Extract, record) is (true, var key))
                     {
-                        if (!batches.TryGet(key, out var members))
-                        {
-                            batches.Set(key, members = []);
-                        }
+                        var slot = batches.SlotOf(key, null);
+                        var members = batches.ValueAt(slot) ?? [];
                         members.Add(record);
+                        batches.SetAt(slot, members);
                     }
                 }
                 return [];
@@ -315,42 +315,36 @@ internal sealed class PipelineRunner
         public bool Any;
     }
 
-    /// <summary>Values by group key, in the order groups first appeared; a null key is a group too.</summary>
+    /// <summary>
+    /// Values by group key, in the order groups first appeared; a null key is a group too. A group
+    /// whose every fold failed (a Run goes on past failing records) is not passed on.
+    /// </summary>
     private sealed class Groups<T>
     {
         private readonly Dictionary<object, int> _index = [];
-        private readonly List<(object? Key, T Value)> _entries = [];
+        private readonly List<(object? Key, T Value, bool Folded)> _entries = [];
         private static readonly object s_nullKey = new();
 
         public int Count => _entries.Count;
 
-        public IEnumerable<(object? Key, T Value)> Entries => _entries;
+        public IEnumerable<(object? Key, T Value)> Entries => _entries.Where(e => e.Folded).Select(e => (e.Key, e.Value));
 
-        public bool TryGet(object? key, [System.Diagnostics.CodeAnalysis.MaybeNullWhen(false)] out T value)
-        {
-            if (_index.TryGetValue(key ?? s_nullKey, out var at))
-            {
-                value = _entries[at].Value;
-                return true;
-            }
-            value = default;
-            return false;
-        }
-
-        public void Set(object? key, T value)
+        /// <summary>Where the value of <paramref name="key"/>'s group is; a new group starts as <paramref name="zero"/>'s result, or default.</summary>
+        public int SlotOf(object? key, Func<object?>? zero)
         {
             ref var at = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(_index, key ?? s_nullKey, out var exists);
-            if (exists)
-            {
-                _entries[at] = (key, value);
-            }
-            else
+            if (!exists)
             {
                 at = _entries.Count;
-                _entries.Add((key, value));
+                _entries.Add((key, zero is null ? default! : (T)zero()!, false));
             }
+            return at;
         }
 
-        public List<object?> Select(Func<object?, object?, object?> pair) => _entries.ConvertAll(entry => pair(entry.Key, entry.Value));
+        public T ValueAt(int slot) => _entries[slot].Value;
+
+        public void SetAt(int slot, T value) => _entries[slot] = (_entries[slot].Key, value, true);
+
+        public List<object?> Select(Func<object?, object?, object?> pair) => [.. Entries.Select(entry => pair(entry.Key, entry.Value))];
     }
 }
