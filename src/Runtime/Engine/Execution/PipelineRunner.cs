@@ -113,7 +113,7 @@ internal sealed class PipelineRunner
                 foreach (var record in records)
                 {
                     aborted.ThrowIfCancellationRequested();
-                    if (await CallAsync(flatMap.Apply, record) is (true, var items))
+                    if (await CallAsync(static (step, record) => ListAsync(step.Apply(record)), flatMap, record) is (true, var items))
                     {
                         expanded.AddRange(items);
                     }
@@ -224,6 +224,10 @@ internal sealed class PipelineRunner
         }
         return output;
     }
+
+    // A FlatMap lambda may return a lazy sequence, which runs (and may throw) as it is enumerated:
+    // that is part of the lambda's call, so it is enumerated within it.
+    private static async ValueTask<List<object?>> ListAsync(ValueTask<IEnumerable<object?>> items) => [.. await items];
 
     private static async ValueTask<bool> AsResult(ValueTask done)
     {
