@@ -9,7 +9,8 @@ public static class AggregateByOperation
     /// Groups the records by the key <paramref name="extractor"/> gives and folds each group: on each
     /// shard <paramref name="seqOp"/>(key, value so far, record) from <paramref name="zero"/>, then the
     /// shards' values of a key with <paramref name="combOp"/>(key, value so far, a shard's value).
-    /// Passes on one <see cref="KeyValue{TKey, TValue}"/> per group.
+    /// Passes on one <see cref="KeyValue{TKey, TValue}"/> per group. <paramref name="zero"/> itself
+    /// starts every fold: it must be immutable; for a mutable accumulator give a factory instead.
     /// </summary>
     public static GearsBuilder<KeyValue<TKey, TAccumulator>> AggregateBy<T, TKey, TAccumulator>(
         this GearsBuilder<T> builder,

@@ -9,8 +9,9 @@ public static class AggregateOperation
     /// Folds all records into one value: on each shard <paramref name="seqOp"/>(value so far, record)
     /// from <paramref name="zero"/>, then the shards' values together with
     /// <paramref name="combOp"/>(value so far, a shard's value), from <paramref name="zero"/> again.
-    /// Passes on the one value (nothing when there were no records). <paramref name="zero"/> is
-    /// shared by every execution: for a mutable accumulator (a list, a set) give a factory instead.
+    /// Passes on the one value (nothing when there were no records). <paramref name="zero"/> itself
+    /// starts every fold (RedisGears copies it; .NET cannot copy any object): it must be immutable (a
+    /// number, a string, a record). For a list, a set or a dictionary give a factory instead.
     /// </summary>
     public static GearsBuilder<TAccumulator> Aggregate<T, TAccumulator>(
         this GearsBuilder<T> builder, TAccumulator zero, Func<TAccumulator, T, TAccumulator> seqOp, Func<TAccumulator, TAccumulator, TAccumulator> combOp) =>

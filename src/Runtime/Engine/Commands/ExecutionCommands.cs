@@ -132,6 +132,7 @@ internal static class ExecutionCommands
         PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
         DictionaryKeyPolicy = null,
         IncludeFields = true,
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping, // a reply, not HTML: "<" stays "<"
     };
 
     /// <summary>
