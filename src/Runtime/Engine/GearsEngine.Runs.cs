@@ -10,9 +10,7 @@ namespace SharpGears.Runtime.Engine;
 /// <summary>Batch jobs: <c>GB()...Run()</c> reads through its reader, in batches, into its steps, on the execution pool.</summary>
 internal sealed partial class GearsEngine
 {
-    private ExecutionRegistry? _executions;
-
-    public ExecutionRegistry Executions => _executions ??= new ExecutionRegistry(Settings);
+    public ExecutionRegistry Executions { get; } = new(settings);
 
     /// <summary>Every execution kept, Runs and registrations' alike, oldest first (RG.DUMPEXECUTIONS).</summary>
     public List<IExecution> AllExecutions()

@@ -20,6 +20,9 @@ internal sealed partial class ClientSession : IHookedClient
     // Linked commands queued in the open transaction: they fire, unlinked, once EXEC has run them.
     private List<(InterceptedCommand Command, List<CommandKey> Keys)>? _queuedLinks;
 
+    // The linked commands in the batch being gathered (see TryBatchLinked).
+    private List<LinkedCall>? _batchedCalls;
+
     // The command the request being handled was found to be (set with CommandKind.Intercepted).
     private InterceptedCommand? _intercepted;
 
@@ -88,9 +91,6 @@ internal sealed partial class ClientSession : IHookedClient
         (_batchedCalls ??= []).Add(new LinkedCall(batchReplies, command, request.ToArray(), null, _parser.ArgumentCount));
         return true;
     }
-
-    // The linked commands in the batch being gathered (see TryBatchLinked).
-    private List<LinkedCall>? _batchedCalls;
 
     /// <summary>Forwards a batch of requests, with a look at the replies of the linked commands among them.</summary>
     private ValueTask SendBatchAsync(ReadOnlySequence<byte> batch, int replies)

@@ -226,8 +226,13 @@ internal sealed class PipelineRunner
     }
 
     // A FlatMap lambda may return a lazy sequence, which runs (and may throw) as it is enumerated:
-    // that is part of the lambda's call, so it is enumerated within it.
-    private static async ValueTask<List<object?>> ListAsync(ValueTask<IEnumerable<object?>> items) => [.. await items];
+    // that is part of the lambda's call, so it is enumerated within it. A collection (an array from
+    // Split) is already whole: it is not copied twice.
+    private static async ValueTask<IEnumerable<object?>> ListAsync(ValueTask<IEnumerable<object?>> pending)
+    {
+        var items = await pending;
+        return items is ICollection<object?> ? items : [.. items];
+    }
 
     private static async ValueTask<bool> AsResult(ValueTask done)
     {

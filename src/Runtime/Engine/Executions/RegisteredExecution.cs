@@ -46,17 +46,14 @@ internal sealed class RegisteredExecution(long sequence, Registration registrati
 /// <summary>The last executions of one registration, newest last; the oldest go beyond the limit.</summary>
 internal sealed class KeptExecutions
 {
-    private readonly Queue<RegisteredExecution> _kept = new();
+    private readonly List<RegisteredExecution> _kept = [];
 
     public void Keep(RegisteredExecution execution, int limit)
     {
         lock (_kept)
         {
-            _kept.Enqueue(execution);
-            while (_kept.Count > Math.Max(0, limit))
-            {
-                _kept.Dequeue();
-            }
+            _kept.Add(execution);
+            _kept.RemoveRange(0, Math.Max(0, _kept.Count - Math.Max(0, limit)));
         }
     }
 
@@ -72,14 +69,7 @@ internal sealed class KeptExecutions
     {
         lock (_kept)
         {
-            var before = _kept.Count;
-            var rest = _kept.Where(e => e != execution).ToList();
-            _kept.Clear();
-            foreach (var e in rest)
-            {
-                _kept.Enqueue(e);
-            }
-            return _kept.Count < before;
+            return _kept.Remove(execution);
         }
     }
 }
