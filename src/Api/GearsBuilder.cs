@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using System.Runtime.CompilerServices;
 using SharpGears.Api.Pipeline;
 
 namespace SharpGears.Api;
@@ -47,6 +48,9 @@ public sealed class GearsBuilder<T>
     /// <param name="commands">Client commands whose events fire the registration, linked to the client that sent them; null for events from anywhere.</param>
     /// <param name="mode">Where and when executions run.</param>
     /// <param name="onRegistered">Called once the registration is in place, and again after every restart.</param>
+    // Preferred when a call names no argument of another reader's (GB(Readers.Stream).Register(prefix: "s:*") is a
+    // StreamReader registration with its defaults: the engine reads the reader from the builder).
+    [OverloadResolutionPriority(1)]
     public void Register(
         string prefix = "*",
         IReadOnlyList<string>? eventTypes = null,
@@ -58,6 +62,39 @@ public sealed class GearsBuilder<T>
     {
         Use();
         _runtime.Register(new RegistrationRequest(Reader, _steps, mode, prefix, eventTypes, keyTypes, readValue, commands, onRegistered));
+    }
+
+    /// <summary>
+    /// Processes the entries added to streams whose key matches <paramref name="prefix"/> (a
+    /// StreamReader registration, <c>GB(Readers.Stream)</c>), in batches, at least once: each
+    /// registration reads through a consumer group of its own and acknowledges a batch's entries only
+    /// once the batch succeeded, so entries pending when the gateway stopped are processed after it
+    /// starts again. Streams are found when the registration is made, and when they are created.
+    /// </summary>
+    /// <param name="prefix">Streams to read: a prefix ending in '*' matches keys that start with the rest; any other must equal the key.</param>
+    /// <param name="batch">Entries per execution, at most.</param>
+    /// <param name="duration">Milliseconds a batch that is not full may wait for more entries; 0 runs it with what there is.</param>
+    /// <param name="onFailedPolicy">What a failing batch leads to: skipped (Continue), the registration stopped (Abort), or the batch run again (Retry).</param>
+    /// <param name="onFailedRetryInterval">With <see cref="OnFailedPolicy.Retry"/>, seconds between tries.</param>
+    /// <param name="trimStream">Whether entries that every consumer group of the stream has acknowledged are removed from it.</param>
+    /// <param name="mode">Where executions run: <c>Sync</c> on the dispatch thread, the others on the execution pool. Batches of one stream run one after another in any mode.</param>
+    /// <param name="onRegistered">Called once the registration is in place, and again after every restart.</param>
+    public void Register(
+        string prefix = "*",
+        int batch = 1,
+        int duration = 0,
+        OnFailedPolicy onFailedPolicy = OnFailedPolicy.Continue,
+        int onFailedRetryInterval = 1,
+        bool trimStream = true,
+        ExecutionMode mode = ExecutionMode.Async,
+        Action? onRegistered = null)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(batch, 1);
+        ArgumentOutOfRangeException.ThrowIfNegative(duration);
+        ArgumentOutOfRangeException.ThrowIfLessThan(onFailedRetryInterval, 1);
+        Use();
+        _runtime.Register(new RegistrationRequest(Reader, _steps, mode, prefix, null, null, true, null, onRegistered,
+            Stream: new StreamOptions(batch, duration, onFailedPolicy, onFailedRetryInterval, trimStream)));
     }
 
     /// <summary>
@@ -101,11 +138,27 @@ public sealed class GearsBuilder<T>
     /// <param name="noScan">The pattern is one key's name: read that key only, without a scan.</param>
     /// <param name="readValue">Whether KeysReader records carry the key's value (and type).</param>
     /// <param name="count">Keys asked of each SCAN call, and records read per batch.</param>
+    [OverloadResolutionPriority(1)] // Run("orders") of a StreamReader reads that stream from its start
     public void Run(string pattern = "*", bool noScan = false, bool readValue = true, int count = 1000)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(count, 1);
         Use();
         _runtime.Run(new RunRequest(Reader, _source, _steps, pattern, noScan, readValue, count));
+    }
+
+    /// <summary>
+    /// Runs the pipeline once, now, over the entries of the stream <paramref name="keyName"/> from
+    /// <paramref name="fromId"/> on (a StreamReader, <c>GB(Readers.Stream)</c>), read in batches of
+    /// <paramref name="count"/>; replies and keeps the execution as the other <c>Run</c>.
+    /// </summary>
+    /// <param name="keyName">The stream's key.</param>
+    /// <param name="fromId">The first id to read ("0-0": from the start).</param>
+    /// <param name="count">Entries read per batch.</param>
+    public void Run(string keyName, string fromId = "0-0", int count = 1000)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(count, 1);
+        Use();
+        _runtime.Run(new RunRequest(Reader, _source, _steps, keyName, NoScan: true, ReadValue: true, count, fromId));
     }
 
     private void Use()

@@ -13,6 +13,13 @@ public static class Readers
     public static Reader<string> ShardsId { get; } = new("ShardsIDReader");
 
     /// <summary>
+    /// Stream entries: for <c>Register</c> the entries added to streams whose key matches the prefix,
+    /// read through a consumer group of the registration's own and acknowledged once their batch
+    /// succeeded (at least once, across restarts); for <c>Run</c> the entries of one stream from an id on.
+    /// </summary>
+    public static Reader<StreamRecord> Stream { get; } = new("StreamReader");
+
+    /// <summary>
     /// Commands: a trigger called with <c>RG.TRIGGER</c>, or a hook on a Redis command. Each record is
     /// the call's arguments as strings, the trigger's or the command's name first.
     /// </summary>

@@ -2,8 +2,9 @@ namespace SharpGears.Api.Pipeline;
 
 /// <summary>
 /// A pipeline and the arguments of its <c>Register</c> call, handed to the engine: the KeysReader's
-/// (prefix to commands), or the CommandReader's (<paramref name="Trigger"/>, or <paramref name="Hook"/> and
-/// <paramref name="KeyPrefix"/>).
+/// (prefix to commands), the CommandReader's (<paramref name="Trigger"/>, or <paramref name="Hook"/> and
+/// <paramref name="KeyPrefix"/>), or the StreamReader's (prefix and <paramref name="Stream"/>; null when
+/// the call gave none of its own, so its defaults).
 /// </summary>
 internal sealed record RegistrationRequest(
     string Reader,
@@ -17,4 +18,5 @@ internal sealed record RegistrationRequest(
     Action? OnRegistered,
     string? Trigger = null,
     string? Hook = null,
-    string? KeyPrefix = null);
+    string? KeyPrefix = null,
+    StreamOptions? Stream = null);

@@ -3,7 +3,8 @@ namespace SharpGears.Api.Pipeline;
 /// <summary>
 /// A pipeline and the arguments of its <c>Run</c> call, handed to the engine: the reader's name and,
 /// for a generator reader, its records; the key pattern (KeysReader, KeysOnlyReader) with
-/// <paramref name="NoScan"/>, <paramref name="ReadValue"/> and the scan's <paramref name="Count"/>.
+/// <paramref name="NoScan"/>, <paramref name="ReadValue"/> and the scan's <paramref name="Count"/>; for the
+/// StreamReader the stream's key (<paramref name="Pattern"/>) and the first id to read (<paramref name="FromId"/>).
 /// </summary>
 internal sealed record RunRequest(
     string Reader,
@@ -12,4 +13,5 @@ internal sealed record RunRequest(
     string Pattern,
     bool NoScan,
     bool ReadValue,
-    int Count);
+    int Count,
+    string FromId = "0-0");

@@ -137,7 +137,7 @@ internal sealed partial class GearsEngine
             for (var i = 0; i < requests.Count; i++)
             {
                 var storedId = i < definition.RegistrationIds.Count ? definition.RegistrationIds[i] : null;
-                var registration = await CreateRegistrationAsync(session, requests[i], storedId);
+                var registration = await CreateRegistrationAsync(session, requests[i], storedId, place: i);
                 if (!definition.Unregistered.Contains(registration.Id))
                 {
                     registrations.Add(registration);

@@ -10,6 +10,7 @@ using SharpGears.Runtime.Engine.Execution;
 using SharpGears.Runtime.Engine.KeyEvents;
 using SharpGears.Runtime.Engine.Registrations;
 using SharpGears.Runtime.Engine.Sessions;
+using SharpGears.Runtime.Engine.Streams;
 using SharpGears.Runtime.Hosting;
 using SharpGears.Runtime.Scripting;
 
@@ -44,6 +45,7 @@ internal sealed partial class GearsEngine(
     private RegistrationExecutor _executor = null!;
     private KeyEventDispatcher _dispatcher = null!;
     private KeyspaceSubscriber _subscriber = null!;
+    private StreamProcessor _streams = null!;
     private long _sequence;
 
     public GearsSettings Settings { get; } = settings;
@@ -61,7 +63,8 @@ internal sealed partial class GearsEngine(
         _dispatchThread = new ExecutionPool("sync dispatch", 1, () => Settings.Timeout, _logger, _client.AdoptCurrentThread);
         _executor = new RegistrationExecutor(Settings, _logger, () => Interlocked.Increment(ref _sequence));
         _dispatcher = new KeyEventDispatcher(_dispatchThread, _pool, _executor, _client);
-        _subscriber = new KeyspaceSubscriber(target, _logger, _dispatcher.OnEvent, EnableNotificationsAsync);
+        _streams = new StreamProcessor(_client, _dispatcher, _executor, loggerFactory.CreateLogger<StreamProcessor>());
+        _subscriber = new KeyspaceSubscriber(target, _logger, OnKeyEvent, OnNotificationsConnectedAsync);
         _subscriber.Start();
         // Restored registrations must be listening before the gateway serves anyone; a backend that is
         // down does not hold the start up for long: they listen once it is back.
@@ -85,6 +88,25 @@ internal sealed partial class GearsEngine(
             await _client.DisposeAsync();
         }
     }
+
+    private void OnKeyEvent(string eventName, string key)
+    {
+        _dispatcher.OnEvent(eventName, key);
+        if (eventName == "xadd")
+        {
+            _streams.OnEntriesAdded(key);
+        }
+    }
+
+    // Events were missed while the subscriber was away: stream registrations look at their streams again.
+    private async Task OnNotificationsConnectedAsync()
+    {
+        await EnableNotificationsAsync();
+        _streams.OnReconnected();
+    }
+
+    /// <summary>The StreamReader registrations' consumers: RG.PAUSEREGISTRATIONS and RG.UNPAUSEREGISTRATIONS go here.</summary>
+    public StreamProcessor Streams => _streams;
 
     private string NextId() => $"{ShardId}-{Interlocked.Increment(ref _sequence)}";
 
@@ -145,11 +167,21 @@ internal sealed partial class GearsEngine(
     /// Creates a registration for <paramref name="request"/>, checked but not active yet. Throws a
     /// <see cref="GearsException"/> for what cannot be registered.
     /// </summary>
-    private async Task<Registration> CreateRegistrationAsync(Session session, RegistrationRequest request, string? id)
+    /// <param name="place">Its place among the registrations the session's code made, which names a stream registration's consumer group.</param>
+    private async Task<Registration> CreateRegistrationAsync(Session session, RegistrationRequest request, string? id, int? place = null)
     {
-        if (request.Reader != Readers.Keys.Name && request.Reader != Readers.Command.Name)
+        if (request.Reader != Readers.Keys.Name && request.Reader != Readers.Command.Name && request.Reader != Readers.Stream.Name)
         {
             throw new GearsException($"the {request.Reader} cannot Register: it only reads for Run()");
+        }
+        var isStream = request.Reader == Readers.Stream.Name;
+        if (isStream && (request.EventTypes is not null || request.KeyTypes is not null || request.Commands is not null))
+        {
+            throw new GearsException("eventTypes, keyTypes and commands are KeysReader arguments: a StreamReader registration takes prefix, batch, duration, onFailedPolicy, onFailedRetryInterval, trimStream and mode");
+        }
+        if (!isStream && request.Stream is not null)
+        {
+            throw new GearsException($"batch, duration, onFailedPolicy, onFailedRetryInterval and trimStream are StreamReader arguments: start the pipeline with GB(Readers.Stream), not the {request.Reader}");
         }
         await CheckCommandsAsync(request).ConfigureAwait(false); // also waited for synchronously (AddRegistration)
         var warnings = new List<string>();
@@ -174,7 +206,8 @@ internal sealed partial class GearsEngine(
             warnings.Add("commands names only reads, which fire nothing but keymiss: add eventTypes: [\"keymiss\"] to react to reads that find nothing");
         }
         // A stored id was reserved when the stored sessions were read (LoadStoredSessionsAsync).
-        return new Registration(id ?? NextId(), session, request, warnings);
+        id ??= NextId();
+        return new Registration(id, session, request, warnings, isStream ? $"sharpgears:{session.Id}:{place?.ToString(CultureInfo.InvariantCulture) ?? id}" : null);
     }
 
     /// <summary>Registers <paramref name="request"/> for a live session (a registration made after its body ran).</summary>
@@ -211,12 +244,13 @@ internal sealed partial class GearsEngine(
     {
         var registrations = Registrations;
         _dispatcher.Update(registrations);
+        _streams.Update(registrations);
         UpdateInterceptions(registrations);
         await EnableNotificationsAsync();
-        var keyRegistrations = registrations.Where(ListensToNotifications).ToList();
+        var keyRegistrations = registrations.Where(r => ListensToNotifications(r) && r.Stream is null).ToList();
         IReadOnlyCollection<string> events = keyRegistrations.Any(r => r.EventTypes is null)
             ? [KeyspaceSubscriber.AllEvents]
-            : keyRegistrations.SelectMany(r => r.EventTypes!).Select(e => e.ToLowerInvariant()).ToHashSet();
+            : keyRegistrations.SelectMany(r => r.EventTypes!).Select(e => e.ToLowerInvariant()).Concat(_streams.Any ? ["xadd"] : []).ToHashSet();
         await _subscriber.ListenAsync(events);
     }
 
@@ -229,7 +263,7 @@ internal sealed partial class GearsEngine(
     {
         var needed = string.Concat(Registrations
             .Where(ListensToNotifications)
-            .Select(r => KeyEventNames.FlagsFor(r.EventTypes))).Distinct().ToArray();
+            .Select(r => r.Stream is not null ? "Et" : KeyEventNames.FlagsFor(r.EventTypes))).Distinct().ToArray();
         if (needed.Length == 0)
         {
             return;
@@ -253,8 +287,9 @@ internal sealed partial class GearsEngine(
     }
 
     // Registrations with commands are fired by the gateway, from the commands it forwards.
+    // StreamReader registrations listen to xadd, to read new streams and new entries at once.
     private static bool ListensToNotifications(Registration registration) =>
-        registration.Request.Reader == Readers.Keys.Name && !registration.IsLinked;
+        (registration.Request.Reader == Readers.Keys.Name && !registration.IsLinked) || registration.Stream is not null;
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Keyspace notifications on the backend are now '{Flags}'")]
     private static partial void LogNotificationsEnabled(ILogger logger, string flags);

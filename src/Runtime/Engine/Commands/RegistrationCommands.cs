@@ -33,15 +33,64 @@ internal static class RegistrationCommands
                 ? new RespReply.Status("OK")
                 : new GearsException("execution is not registered"));
         });
+        commands.Register("RG.PAUSEREGISTRATIONS", GearsPermission.Admin, request => PauseOrUnpause(request, engine, pause: true));
+        commands.Register("RG.UNPAUSEREGISTRATIONS", GearsPermission.Admin, request => PauseOrUnpause(request, engine, pause: false));
         commands.Register("RG.CLEARREGISTRATIONSSTATS", GearsPermission.Admin, request =>
         {
             foreach (var registration in engine.Registrations)
             {
                 registration.Statistics.Clear();
+                registration.Stream?.ClearLag();
             }
             RespReply.Write(request.Reply, new RespReply.Status("OK"));
             return ValueTask.CompletedTask;
         });
+    }
+
+    // RG.PAUSEREGISTRATIONS [ABORTPENDING] id ... / RG.UNPAUSEREGISTRATIONS id ...: StreamReader
+    // registrations only; every id is checked before any is changed.
+    private static ValueTask PauseOrUnpause(GearsRequest request, GearsEngine engine, bool pause)
+    {
+        var first = 1;
+        var abortPending = pause && request.Count > 1 && string.Equals(request[1], "abortpending", StringComparison.OrdinalIgnoreCase);
+        if (abortPending)
+        {
+            first = 2;
+        }
+        if (request.Count <= first)
+        {
+            request.WriteArityError();
+            return ValueTask.CompletedTask;
+        }
+        var registrations = engine.Registrations.ToDictionary(r => r.Id);
+        var targets = new List<Streams.StreamRegistration>();
+        for (var i = first; i < request.Count; i++)
+        {
+            if (!registrations.TryGetValue(request[i], out var registration))
+            {
+                request.WriteError($"ERR registration {request[i]} does not exist");
+                return ValueTask.CompletedTask;
+            }
+            if (registration.Stream is not { } stream)
+            {
+                request.WriteError($"ERR registration {request[i]} is a {registration.Request.Reader} registration: only StreamReader registrations can be paused");
+                return ValueTask.CompletedTask;
+            }
+            targets.Add(stream);
+        }
+        foreach (var stream in targets)
+        {
+            if (pause)
+            {
+                engine.Streams.Pause(stream, abortPending);
+            }
+            else
+            {
+                engine.Streams.Unpause(stream);
+            }
+        }
+        RespReply.Write(request.Reply, new RespReply.Status("OK"));
+        return ValueTask.CompletedTask;
     }
 
     /// <summary>One entry of RG.DUMPREGISTRATIONS, with RedisGears 1.2's fields in its order.</summary>
@@ -54,19 +103,36 @@ internal static class RegistrationCommands
             "id", registration.Id,
             "reader", request.Reader,
             "desc", registration.Session.Definition.Description,
-            "RegistrationData", new object?[]
-            {
-                "mode", ModeName(registration.Mode),
-                "numTriggered", statistics.Triggered,
-                "numSuccess", statistics.Success,
-                "numFailures", statistics.Failures,
-                "numAborted", statistics.Aborted,
-                "lastRunDurationMS", statistics.LastRunDurationMs,
-                "totalRunDurationMS", statistics.TotalRunDurationMs,
-                "avgRunDurationMS", statistics.AverageRunDurationMs,
-                "lastError", statistics.LastError,
-                "args", Arguments(request),
-            },
+            "RegistrationData", registration.Stream is { } stream
+                ? new object?[]
+                {
+                    "mode", ModeName(registration.Mode),
+                    "numTriggered", statistics.Triggered,
+                    "numSuccess", statistics.Success,
+                    "numFailures", statistics.Failures,
+                    "numAborted", statistics.Aborted,
+                    "lastRunDurationMS", statistics.LastRunDurationMs,
+                    "totalRunDurationMS", statistics.TotalRunDurationMs,
+                    "avgRunDurationMS", statistics.AverageRunDurationMs,
+                    "lastEstimatedLagMS", stream.LastEstimatedLagMs,
+                    "avgEstimatedLagMS", stream.AverageEstimatedLagMs,
+                    "lastError", statistics.LastError,
+                    "args", StreamArguments(request, stream),
+                    "status", stream.StatusName,
+                }
+                : new object?[]
+                {
+                    "mode", ModeName(registration.Mode),
+                    "numTriggered", statistics.Triggered,
+                    "numSuccess", statistics.Success,
+                    "numFailures", statistics.Failures,
+                    "numAborted", statistics.Aborted,
+                    "lastRunDurationMS", statistics.LastRunDurationMs,
+                    "totalRunDurationMS", statistics.TotalRunDurationMs,
+                    "avgRunDurationMS", statistics.AverageRunDurationMs,
+                    "lastError", statistics.LastError,
+                    "args", Arguments(request),
+                },
             "PD", $"{{'sessionId':'{registration.Session.Id}', 'depsList':[{string.Join(", ", registration.Session.Definition.Requirements.Select(r => $"'{r}'"))}]}}",
             "ExecutionThreadPool", "DefaultPool",
         ];
@@ -81,6 +147,23 @@ internal static class RegistrationCommands
         { Hook: { } hook } => ["hook", hook, "keyprefix", request.KeyPrefix],
         _ => ["regex", request.Prefix, "eventTypes", request.EventTypes, "keyTypes", request.KeyTypes, "hookCommands", request.Commands],
     };
+
+    // RedisGears 1.2's StreamReader args, and the status there too (GEARS-REFERENCE lists it with the
+    // args; RedisGears itself sends it after them, in RegistrationData, where it is as well).
+    private static object?[] StreamArguments(RegistrationRequest request, Streams.StreamRegistration stream)
+    {
+        var options = stream.Options;
+        return
+        [
+            "batchSize", (long)options.Batch,
+            "durationMS", (long)options.DurationMs,
+            "stream", request.Prefix,
+            "trimStream", options.TrimStream ? 1L : 0L,
+            "onFailedPolicy", options.OnFailedPolicy.ToString().ToLowerInvariant(),
+            "retryInterval", (long)options.RetryIntervalSeconds,
+            "status", stream.StatusName,
+        ];
+    }
 
     public static string ModeName(ExecutionMode mode) => mode switch
     {

@@ -135,6 +135,18 @@ internal sealed partial class RegistrationExecutor : IDisposable
         }
     }
 
+    /// <summary>Aborts the running executions of <paramref name="registration"/> (counted as aborted, with <paramref name="reason"/>).</summary>
+    public void AbortRunning(Registration registration, string reason)
+    {
+        foreach (var execution in _running.Keys)
+        {
+            if (execution.Registration == registration && execution.TryAbandon())
+            {
+                registration.Statistics.OnAborted(Stopwatch.GetTimestamp() - execution.Started, reason);
+            }
+        }
+    }
+
     public void Dispose() => _watchdog.Dispose();
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "An execution of registration {Registration} (session {Session}) failed")]

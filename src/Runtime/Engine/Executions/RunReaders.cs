@@ -8,7 +8,7 @@ namespace SharpGears.Runtime.Engine.Executions;
 
 /// <summary>
 /// What <c>Run()</c> reads, in batches of up to <c>count</c> records: the keyspace (KeysReader,
-/// KeysOnlyReader), a generator, or the shards' ids. A producer reads ahead of the pipeline by at
+/// KeysOnlyReader), a stream's entries (StreamReader), a generator, or the shards' ids. A producer reads ahead of the pipeline by at
 /// most two batches, so that Redis and the steps work at the same time while memory stays bounded
 /// by the batch size, never the data size.
 /// </summary>
@@ -17,7 +17,7 @@ internal static class RunReaders
     /// <summary>Throws when <paramref name="request"/>'s reader cannot Run, before anything starts.</summary>
     public static void Check(RunRequest request)
     {
-        if (request.Reader is not ("KeysReader" or "KeysOnlyReader" or "ShardsIDReader" or "GeneratorReader"))
+        if (request.Reader is not ("KeysReader" or "KeysOnlyReader" or "StreamReader" or "ShardsIDReader" or "GeneratorReader"))
         {
             throw new GearsException($"the {request.Reader} cannot Run: it only reads for Register()");
         }
@@ -50,6 +50,7 @@ internal static class RunReaders
     {
         "KeysReader" => ReadKeysAsync(request, backend, execution, stop, withValues: true),
         "KeysOnlyReader" => ReadKeysAsync(request, backend, execution, stop, withValues: false),
+        "StreamReader" => ReadStreamAsync(request, backend, execution, stop),
         "ShardsIDReader" => One(GearsEngine.ShardId),
         _ => ReadGeneratorAsync(request.Source!, request.Count, stop),
     };
@@ -98,6 +99,41 @@ internal static class RunReaders
             {
                 yield break;
             }
+        }
+    }
+
+    // XRANGE in pages of Count entries from FromId on, each page after the last id read. A key that
+    // holds no stream reads as empty, as a missing one does, rather than failing the run.
+    private static async IAsyncEnumerable<List<object?>> ReadStreamAsync(
+        RunRequest request, BackendClient backend, BatchExecution execution, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken stop)
+    {
+        var count = request.Count.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var from = request.FromId;
+        while (true)
+        {
+            stop.ThrowIfCancellationRequested();
+            var started = Stopwatch.GetTimestamp();
+            object? reply;
+            try
+            {
+                reply = await backend.ExecuteAsync("XRANGE", request.Pattern, from, "+", "COUNT", count).ConfigureAwait(false);
+            }
+            catch (GearsException e) when (e.Message.StartsWith("WRONGTYPE", StringComparison.Ordinal))
+            {
+                throw new GearsException($"{request.Pattern} is not a stream: the StreamReader reads streams");
+            }
+            var batch = new List<object?>();
+            Streams.StreamEntries.Add(request.Pattern, reply, batch);
+            execution.ReadTicks += Stopwatch.GetTimestamp() - started;
+            if (batch.Count > 0)
+            {
+                yield return batch;
+            }
+            if (batch.Count < request.Count)
+            {
+                yield break;
+            }
+            from = "(" + ((StreamRecord)batch[^1]!).Id;
         }
     }
 

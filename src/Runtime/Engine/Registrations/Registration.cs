@@ -18,7 +18,8 @@ internal sealed class Registration
     private readonly HashSet<string>? _keyTypes;
     private volatile bool _active = true;
 
-    public Registration(string id, Session session, RegistrationRequest request, IReadOnlyList<string> warnings)
+    /// <param name="streamGroup">For a StreamReader registration, the consumer group it reads through.</param>
+    public Registration(string id, Session session, RegistrationRequest request, IReadOnlyList<string> warnings, string? streamGroup = null)
     {
         Id = id;
         Session = session;
@@ -31,6 +32,7 @@ internal sealed class Registration
         _prefixBytes = System.Text.Encoding.UTF8.GetBytes(_prefix);
         _eventTypes = request.EventTypes is { } events ? new(events, StringComparer.OrdinalIgnoreCase) : null;
         _keyTypes = request.KeyTypes is { } types ? new(types, StringComparer.OrdinalIgnoreCase) : null;
+        Stream = streamGroup is null ? null : new Streams.StreamRegistration(this, streamGroup);
     }
 
     /// <summary>"0000000000000000000000000000000000000000-7": the shard's id and a sequence number.</summary>
@@ -46,6 +48,9 @@ internal sealed class Registration
     public IReadOnlyList<Step> Steps => Request.Steps;
 
     public RegistrationStatistics Statistics { get; } = new();
+
+    /// <summary>A StreamReader registration's group, status and lag; null for other readers.</summary>
+    public Streams.StreamRegistration? Stream { get; }
 
     /// <summary>Its last executions (MaxExecutionsPerRegistration), for the execution registry's commands.</summary>
     public Executions.KeptExecutions Executions { get; } = new();
