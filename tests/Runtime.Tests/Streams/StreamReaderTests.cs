@@ -212,4 +212,180 @@ public sealed class StreamReaderTests(GearsFixture fixture) : IClassFixture<Gear
             Frames.Array(Frames.Array(), Frames.Array()),
             await fixture.SubmitAsync($$"""GB(Readers.Stream).Map(r => r.Id).Run("{{stream}}-missing");"""));
     }
+
+    // Records "id|value" of each entry in log, and fails (before recording) while the key flag holds "fail" and the value is "bad".
+    private static string Failing(string log, string flag, string registerArguments) => $$"""
+        GB(Readers.Stream)
+            .ForEach(r =>
+            {
+                if (r.Value["f"] == "bad" && (string?)Execute("GET", "{{flag}}") == "fail")
+                {
+                    throw new InvalidOperationException("refused " + r.Id);
+                }
+                Execute("RPUSH", "{{log}}", r.Id + "|" + r.Value["f"]);
+            })
+            .Register({{registerArguments}});
+        """;
+
+    private async Task<Pairs> DataAsync(string session) => (await fixture.RegistrationOfAsync(session)).Map("RegistrationData");
+
+    private async Task WaitForStatusAsync(string session, string status) =>
+        await Wait.UntilAsync(async () => (await DataAsync(session)).Text("status") == status, $"session {session}'s registration has status {status}");
+
+    private async Task<long> PendingAsync(string stream) => (await GroupsAsync(stream)).Values.Sum(g => g.Pending);
+
+    [Fact]
+    public async Task WithOnFailedPolicyContinueAFailedBatchIsSkippedAcknowledgedAndCounted()
+    {
+        var (log, flag, stream) = (GearsFixture.Unique("log"), GearsFixture.Unique("flag"), GearsFixture.Unique("continue"));
+        await fixture.DirectAsync("SET", flag, "fail");
+        var session = await RegisterAsync(Failing(log, flag, $"prefix: \"{stream}\", onFailedPolicy: OnFailedPolicy.Continue"));
+        foreach (var (id, value) in new[] { ("1-1", "ok"), ("1-2", "bad"), ("1-3", "ok") })
+        {
+            await fixture.DirectAsync("XADD", stream, id, "f", value);
+        }
+
+        await WaitForLengthAsync(log, 2);
+        Assert.Equal(["1-1|ok", "1-3|ok"], await fixture.ListAsync(log));
+        var data = await DataAsync(session);
+        Assert.Equal((3L, 2L, 1L, "OK"), (data.Integer("numTriggered"), data.Integer("numSuccess"), data.Integer("numFailures"), data.Text("status")));
+        Assert.Contains("refused 1-2", data.Text("lastError"));
+        Assert.Equal(0, await PendingAsync(stream));
+    }
+
+    [Fact]
+    public async Task WithOnFailedPolicyAbortTheRegistrationStopsAtTheFailedBatchAndUnpauseResumesFromIt()
+    {
+        var (log, flag, stream) = (GearsFixture.Unique("log"), GearsFixture.Unique("flag"), GearsFixture.Unique("abort"));
+        await fixture.DirectAsync("SET", flag, "fail");
+        var session = await RegisterAsync(Failing(log, flag, $"prefix: \"{stream}\", onFailedPolicy: OnFailedPolicy.Abort"));
+        foreach (var (id, value) in new[] { ("1-1", "ok"), ("1-2", "bad"), ("1-3", "ok") })
+        {
+            await fixture.DirectAsync("XADD", stream, id, "f", value);
+        }
+
+        await WaitForStatusAsync(session, "ABORTED");
+        var data = await DataAsync(session);
+        Assert.Contains("refused 1-2", data.Text("lastError"));
+        Assert.Equal("ABORTED", data.Map("args").Text("status"));
+        Assert.Equal(["1-1|ok"], await fixture.ListAsync(log));
+        Assert.Equal(1, await PendingAsync(stream)); // 1-2 was delivered, never acknowledged
+        Assert.Equal(2, await IntegerAsync("XLEN", stream));
+
+        // Fixed: unpausing runs the failed batch again, then the rest.
+        await fixture.DirectAsync("SET", flag, "ok");
+        Assert.Equal("+OK\r\n", await fixture.CommandAsync("RG.UNPAUSEREGISTRATIONS", await fixture.RegistrationIdOfAsync(session)));
+        await WaitForLengthAsync(log, 3);
+        Assert.Equal(["1-1|ok", "1-2|bad", "1-3|ok"], await fixture.ListAsync(log));
+        Assert.Equal("OK", (await DataAsync(session)).Text("status"));
+        await Wait.UntilAsync(async () => await PendingAsync(stream) == 0 && await IntegerAsync("XLEN", stream) == 0, "all acknowledged and trimmed");
+    }
+
+    [Fact]
+    public async Task WithOnFailedPolicyRetryAFailedBatchRunsAgainEveryIntervalUntilItSucceedsAndNothingAfterItRunsFirst()
+    {
+        var (log, flag, stream) = (GearsFixture.Unique("log"), GearsFixture.Unique("flag"), GearsFixture.Unique("retry"));
+        await fixture.DirectAsync("SET", flag, "fail");
+        var session = await RegisterAsync(Failing(log, flag, $"prefix: \"{stream}\", onFailedPolicy: OnFailedPolicy.Retry, onFailedRetryInterval: 1"));
+        foreach (var (id, value) in new[] { ("1-1", "ok"), ("1-2", "bad"), ("1-3", "ok") })
+        {
+            await fixture.DirectAsync("XADD", stream, id, "f", value);
+        }
+
+        await WaitForStatusAsync(session, "WAITING_FOR_RETRY_ON_FAILURE");
+        await fixture.WaitForStatisticAsync(await fixture.RegistrationIdOfAsync(session), "numFailures", 2); // tried again after the interval
+        Assert.Equal(["1-1|ok"], await fixture.ListAsync(log)); // 1-3 waits for 1-2: order is kept
+
+        await fixture.DirectAsync("SET", flag, "ok");
+        await WaitForLengthAsync(log, 3);
+        Assert.Equal(["1-1|ok", "1-2|bad", "1-3|ok"], await fixture.ListAsync(log));
+        await WaitForStatusAsync(session, "OK");
+        await Wait.UntilAsync(async () => await PendingAsync(stream) == 0, "all acknowledged");
+    }
+
+    [Fact]
+    public async Task APausedRegistrationReadsNothingWhileAnotherOnTheStreamGoesOnAndUnpausedItCatchesUp()
+    {
+        var (paused, witness, stream) = (GearsFixture.Unique("log"), GearsFixture.Unique("log"), GearsFixture.Unique("paused"));
+        var session = await RegisterAsync(Recording(paused, $"prefix: \"{stream}\""));
+        await RegisterAsync(Recording(witness, $"prefix: \"{stream}\""));
+        await fixture.DirectAsync("XADD", stream, "1-1", "f", "a");
+        await WaitForLengthAsync(paused, 1);
+        var id = await fixture.RegistrationIdOfAsync(session);
+
+        Assert.Equal("+OK\r\n", await fixture.CommandAsync("RG.PAUSEREGISTRATIONS", id));
+        Assert.Equal("PAUSED", (await DataAsync(session)).Text("status"));
+        await fixture.DirectAsync("XADD", stream, "1-2", "f", "b");
+        await WaitForLengthAsync(witness, 2); // the other registration has read it...
+        Assert.Equal(1, await IntegerAsync("LLEN", paused)); // ...the paused one has not
+        await Wait.UntilAsync(async () => await IntegerAsync("XLEN", stream) == 1, "1-1, which both have acknowledged, is trimmed");
+        Assert.Equal("1-2", ((object?[])((object?[])Reply.Parse(await fixture.DirectAsync("XRANGE", stream, "-", "+"))!)[0]!)[0]); // kept for the paused one
+
+        Assert.Equal("+OK\r\n", await fixture.CommandAsync("RG.UNPAUSEREGISTRATIONS", id));
+        await WaitForLengthAsync(paused, 2);
+        Assert.Equal([$"{stream}|1-1|a", $"{stream}|1-2|b"], await fixture.ListAsync(paused));
+        Assert.Equal("OK", (await DataAsync(session)).Text("status"));
+    }
+
+    [Fact]
+    public async Task PausingAnythingButAStreamRegistrationOrAnUnknownIdIsRefusedAndChangesNothing()
+    {
+        var session = await RegisterAsync("GB().ForEach(r => {}).Register(prefix: \"nothing-here:*\");");
+        var keys = await fixture.RegistrationIdOfAsync(session);
+        Assert.Contains("only StreamReader registrations", await fixture.CommandAsync("RG.PAUSEREGISTRATIONS", keys));
+        Assert.Contains("does not exist", await fixture.CommandAsync("RG.UNPAUSEREGISTRATIONS", "0000000000000000000000000000000000000000-999999"));
+        Assert.StartsWith("-ERR wrong number of arguments", await fixture.CommandAsync("RG.PAUSEREGISTRATIONS", "ABORTPENDING"));
+    }
+
+    [Fact]
+    public async Task UnregisteringStopsProcessingAtOnceWithEntriesLeftAndRemovesTheGroup()
+    {
+        var (log, stream) = (GearsFixture.Unique("log"), GearsFixture.Unique("unreg"));
+        for (var i = 1; i <= 200; i++)
+        {
+            await fixture.DirectAsync("XADD", stream, $"1-{i}", "f", "x");
+        }
+        // Slow on purpose: 20 ms per entry, 4 s for the stream.
+        var session = await RegisterAsync($$"""
+            GB(Readers.Stream).ForEach(async r => { await Task.Delay(20); Execute("RPUSH", "{{log}}", r.Id); }).Register(prefix: "{{stream}}");
+            """);
+        await Wait.UntilAsync(async () => await IntegerAsync("LLEN", log) >= 3, "a few entries are processed");
+
+        Assert.Equal("+OK\r\n", await fixture.CommandAsync("RG.UNREGISTER", await fixture.RegistrationIdOfAsync(session)));
+        var atUnregister = await IntegerAsync("LLEN", log);
+        await Wait.UntilAsync(async () => (await GroupsAsync(stream)).Count == 0, "the registration's group is removed once its last batch is done");
+        var processed = await IntegerAsync("LLEN", log);
+        Assert.InRange(processed, atUnregister, atUnregister + 1); // at most the batch under way finished
+        Assert.True(processed < 200);
+        Assert.Equal(200 - processed, await IntegerAsync("XLEN", stream)); // the rest stays for others
+    }
+
+    [Fact]
+    public async Task AnUpgradedSessionCarriesOnThroughTheSameGroupWithoutRunningAnyEntryAgain()
+    {
+        var (before, after, stream) = (GearsFixture.Unique("log"), GearsFixture.Unique("log"), GearsFixture.Unique("upgraded"));
+        var session = await RegisterAsync(Recording(before, $"prefix: \"{stream}\", trimStream: false"));
+        await fixture.DirectAsync("XADD", stream, "1-1", "f", "a");
+        await WaitForLengthAsync(before, 1);
+
+        await fixture.SubmitOkAsync(Recording(after, $"prefix: \"{stream}\", trimStream: false"), "ID", session, "UPGRADE");
+        await fixture.DirectAsync("XADD", stream, "1-2", "f", "b");
+
+        await WaitForLengthAsync(after, 1);
+        Assert.Equal([$"{stream}|1-2|b"], await fixture.ListAsync(after)); // 1-1 is not run again
+        Assert.Equal([$"{stream}|1-1|a"], await fixture.ListAsync(before));
+        Assert.Equal([$"sharpgears:{session}:0"], (await GroupsAsync(stream)).Keys);
+    }
+
+    [Fact]
+    public async Task SyncModeProcessesBatchesOnTheDispatchThreadInOrder()
+    {
+        var (log, stream) = (GearsFixture.Unique("log"), GearsFixture.Unique("sync"));
+        await RegisterAsync(Recording(log, $"prefix: \"{stream}\", batch: 4, mode: ExecutionMode.Sync"));
+        await Engine.Gears.PipelineDirectAsync(fixture.Redis.Port, [.. Enumerable.Range(1, 10).Select(i => new[] { "XADD", stream, $"1-{i}", "f", i.ToString() })]);
+
+        await WaitForLengthAsync(log, 10);
+        string[] expected = [.. Enumerable.Range(1, 10).Select(i => $"{stream}|1-{i}|{i}")];
+        Assert.Equal(expected, await fixture.ListAsync(log));
+    }
 }
