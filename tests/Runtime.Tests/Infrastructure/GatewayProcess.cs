@@ -84,6 +84,14 @@ public sealed class GatewayProcess : IAsyncDisposable
         return _process.ExitCode;
     }
 
+    /// <summary>Kills the gateway with SIGKILL (kill -9): no shutdown code runs, as in a crash.</summary>
+    public async Task KillAsync()
+    {
+        Process.Start("kill", ["-KILL", _process.Id.ToString()])!.WaitForExit();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        await _process.WaitForExitAsync(timeout.Token);
+    }
+
     public async ValueTask DisposeAsync()
     {
         if (!_process.HasExited)
