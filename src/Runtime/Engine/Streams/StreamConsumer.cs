@@ -92,6 +92,8 @@ internal sealed partial class StreamConsumer
         }
         finally
         {
+            // Done means acknowledged: a consumer that takes over must not claim this batch again.
+            await _acknowledging.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
             _owner.Consumers.TryRemove(new KeyValuePair<string, StreamConsumer>(Key, this));
         }
     }
@@ -201,6 +203,9 @@ internal sealed partial class StreamConsumer
 
     private async Task ProcessAsync(BackendClient backend, List<object?> batch)
     {
+        // The previous batch's acknowledgement went out with the read of this one; its failure (the
+        // backend gone) stops the consumer here, its entries still pending.
+        await _acknowledging.ConfigureAwait(false);
         var registration = _owner.Registration;
         var outcome = await _processor.RunBatchAsync(registration, batch).ConfigureAwait(false);
         if (!outcome.Ran)
@@ -229,6 +234,14 @@ internal sealed partial class StreamConsumer
         {
             ids.Add(((StreamRecord)record!).Id);
         }
+        _acknowledging = AcknowledgeAsync(backend, ids);
+    }
+
+    // Not awaited before the next read: the two share a round trip.
+    private Task _acknowledging = Task.CompletedTask;
+
+    private async Task AcknowledgeAsync(BackendClient backend, List<string> ids)
+    {
         await StreamAcknowledgement.AcknowledgeAsync(backend, Key, _owner.Group, _owner.Options.TrimStream, ids).ConfigureAwait(false);
         _owner.OnBatchDone(EstimatedLagMs(ids[0]));
     }
