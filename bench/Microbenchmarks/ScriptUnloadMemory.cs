@@ -28,6 +28,10 @@ internal static class ScriptUnloadMemory
         public string Hashtag() => "";
 
         public void OverrideReply(object? value) => throw new NotSupportedException();
+
+        public object? CallNext(params object?[] arguments) => throw new NotSupportedException();
+
+        public Task<object?> CallNextAsync(params object?[] arguments) => throw new NotSupportedException();
     }
 
     public static async Task RunAsync(int count)

@@ -448,7 +448,8 @@ public sealed class ExampleScriptTests(ExampleScriptTests.Servers servers) : ICl
     {
         var folder = Path.Combine(Servers.RepositoryRoot, "scripts", "examples");
         var examples = Directory.GetFiles(folder, "*.csx").Select(Path.GetFileName).Order(StringComparer.Ordinal).ToArray();
-        var tested = typeof(ExampleScriptTests).GetMethods()
+        // Tests of examples live in this class and others of the assembly (StreamExampleTests).
+        var tested = typeof(ExampleScriptTests).Assembly.GetTypes().SelectMany(type => type.GetMethods())
             .Where(method => method.GetCustomAttribute<FactAttribute>() is not null)
             .SelectMany(method => method.GetCustomAttributes<ExampleAttribute>())
             .Select(attribute => attribute.FileName)
@@ -468,7 +469,7 @@ public sealed class ExampleScriptTests(ExampleScriptTests.Servers servers) : ICl
 
     /// <summary>Names the example script a test exercises (see <see cref="EveryExampleHasATestAndALineInTheReadme"/>).</summary>
     [AttributeUsage(AttributeTargets.Method)]
-    private sealed class ExampleAttribute(string fileName) : Attribute
+    internal sealed class ExampleAttribute(string fileName) : Attribute
     {
         public string FileName { get; } = fileName;
     }
@@ -624,7 +625,8 @@ public sealed class ExampleScriptTests(ExampleScriptTests.Servers servers) : ICl
             }
         }
 
-        private static async Task<Installation> InstallNewAsync(string fileName, string[] configuration)
+        /// <summary>A new gateway with the example <paramref name="fileName"/> installed, as <see cref="InstallAsync"/> makes it (not kept).</summary>
+        internal static async Task<Installation> InstallNewAsync(string fileName, string[] configuration)
         {
             var path = Path.Combine("scripts", "examples", fileName);
             Assert.True(File.Exists(Path.Combine(RepositoryRoot, path)), $"{path} is not in the repository");
