@@ -74,7 +74,11 @@ public sealed class GearsBuilder<T>
     /// <param name="prefix">Streams to read: a prefix ending in '*' matches keys that start with the rest; any other must equal the key.</param>
     /// <param name="batch">Entries per execution, at most.</param>
     /// <param name="duration">Milliseconds a batch that is not full may wait for more entries; 0 runs it with what there is.</param>
-    /// <param name="onFailedPolicy">What a failing batch leads to: skipped (Continue), the registration stopped (Abort), or the batch run again (Retry).</param>
+    /// <param name="onFailedPolicy">
+    /// What a failing batch leads to: skipped (Continue), the registration stopped (Abort), or the batch
+    /// run again (Retry). One record that throws fails its whole batch: handle bad entries in the
+    /// pipeline (a Filter, or a catch) when one must neither drop its batch nor block the stream.
+    /// </param>
     /// <param name="onFailedRetryInterval">With <see cref="OnFailedPolicy.Retry"/>, seconds between tries.</param>
     /// <param name="trimStream">Whether entries that every consumer group of the stream has acknowledged are removed from it.</param>
     /// <param name="mode">Where executions run: <c>Sync</c> on the dispatch thread, the others on the execution pool. Batches of one stream run one after another in any mode.</param>

@@ -244,14 +244,15 @@ internal sealed partial class GearsEngine(
     {
         var registrations = Registrations;
         _dispatcher.Update(registrations);
-        _streams.Update(registrations);
         UpdateInterceptions(registrations);
         await EnableNotificationsAsync();
         var keyRegistrations = registrations.Where(r => ListensToNotifications(r) && r.Stream is null).ToList();
         IReadOnlyCollection<string> events = keyRegistrations.Any(r => r.EventTypes is null)
             ? [KeyspaceSubscriber.AllEvents]
-            : keyRegistrations.SelectMany(r => r.EventTypes!).Select(e => e.ToLowerInvariant()).Concat(_streams.Any ? ["xadd"] : []).ToHashSet();
+            : keyRegistrations.SelectMany(r => r.EventTypes!).Select(e => e.ToLowerInvariant()).Concat(registrations.Any(r => r.Stream is not null) ? ["xadd"] : []).ToHashSet();
         await _subscriber.ListenAsync(events);
+        // Once xadd is listened to: a stream made after the registrations' SCAN is seen by its xadd.
+        _streams.Update(registrations);
     }
 
     /// <summary>

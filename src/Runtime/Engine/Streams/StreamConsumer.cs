@@ -255,6 +255,6 @@ internal sealed partial class StreamConsumer
         return added < 946_684_800_000 ? 0 : Math.Max(0, now - added);
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Registration {Registration} could not read the stream {Stream} ({Error}); it tries again in a second")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Registration {Registration} stopped reading the stream {Stream} ({Error}); its entries not acknowledged stay pending, and it reads again in a second")]
     private static partial void LogReadFailed(ILogger logger, string registration, string stream, string error);
 }

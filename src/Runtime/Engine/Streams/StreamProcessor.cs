@@ -26,9 +26,6 @@ internal sealed partial class StreamProcessor(BackendClient backend, KeyEventDis
 
     public ILogger Logger => logger;
 
-    /// <summary>Whether any registration reads streams (the engine then listens to xadd).</summary>
-    public bool Any => Volatile.Read(ref _registrations).Length > 0;
-
     /// <summary>Starts the stream registrations that are new in <paramref name="registrations"/> and stops those that are gone.</summary>
     public void Update(IEnumerable<Registration> registrations)
     {
