@@ -154,6 +154,7 @@ for batch in 1 100; do
 done
 printf '\ngateway/redis-py (entries/s): batch 1: %.2f   batch 100: %.2f   (target >= 5 at batch 100)\n' \
   "$(echo "${rate[gateway/1]} / ${rate[redis-py/1]}" | bc -l)" "$(echo "${rate[gateway/100]} / ${rate[redis-py/100]}" | bc -l)"
-printf 'CPU %%: of one core, by the peer'"'"'s process (the gateway, or the Python consumer) in the timed span; redis %%: by redis-server\n'
+printf 'CPU %%: of one core, by the peer'"'"'s process in the timed span (the gateway'"'"'s includes its idle threads'"'"' spin-waiting);\n'
+printf '       redis %%: by redis-server, which the peer waits for: batches run one after another, so the two add up\n'
 printf 'checked: every round'"'"'s totals equal every customer'"'"'s expected sum to the cent; every entry read, acknowledged, not trimmed;\n'
 printf '         the registrations ran one execution per batch (%d and %d) with no failure\n' "${executions[1]}" "${executions[100]}"
