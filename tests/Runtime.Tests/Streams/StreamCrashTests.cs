@@ -77,11 +77,11 @@ public sealed class StreamCrashTests : IAsyncLifetime
             await first.DisposeAsync();
         }
 
-        // Killed mid-batch: that batch was delivered and never acknowledged.
+        // Killed mid-batch: that batch was delivered and never acknowledged (and perhaps the next one,
+        // read ahead while it ran).
         var (pending, firstPending, lastPending) = Pending();
-        Assert.Equal(Batch, pending);
         Assert.Equal($"1-{Hang - Hang % Batch + 1}", firstPending);
-        Assert.Equal($"1-{Hang - Hang % Batch + Batch}", lastPending);
+        Assert.Contains((pending, lastPending), new (long, string?)[] { ((long)Batch, $"1-{Hang - Hang % Batch + Batch}"), (2L * Batch, $"1-{Hang - Hang % Batch + 2 * Batch}") });
         Assert.Equal(Hang - 1, await IntegerAsync("SCARD", "seen"));
 
         await _redis.DirectAsync("SET", "hang", "no");

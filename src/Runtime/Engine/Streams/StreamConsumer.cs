@@ -66,9 +66,11 @@ internal sealed partial class StreamConsumer
             {
                 return;
             }
+            Task<List<object?>?>? readAhead = null;
             while (!_stop.IsCancellationRequested)
             {
-                var batch = await ReadBatchAsync(backend).ConfigureAwait(false);
+                var batch = await (readAhead ?? ReadBatchAsync(backend)).ConfigureAwait(false);
+                readAhead = null;
                 if (batch is null)
                 {
                     return; // the stream is gone: a new consumer starts when it is created again
@@ -78,7 +80,21 @@ internal sealed partial class StreamConsumer
                     await WaitForEntriesAsync(IdleLook).ConfigureAwait(false);
                     continue;
                 }
+                // A full batch of new entries suggests more: the next is read while this one runs
+                // (Redis and the gateway work at once). Batches still run one after another, and
+                // entries read ahead are pending like any other until their batch is acknowledged.
+                if (batch.Count == _owner.Options.Batch && _pendingCursor is null && _owner.Options.DurationMs == 0)
+                {
+                    readAhead = ReadBatchAsync(backend);
+                }
                 await ProcessAsync(backend, batch).ConfigureAwait(false);
+                if (readAhead is not null && _pendingCursor is not null)
+                {
+                    // The batch failed and is read again from the pending entries, which hold what was
+                    // read ahead too, in order.
+                    await ((Task)readAhead).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                    readAhead = null;
+                }
             }
         }
         catch (OperationCanceledException) when (_stop.IsCancellationRequested)
