@@ -96,43 +96,13 @@ internal static class RegistrationCommands
     /// <summary>One entry of RG.DUMPREGISTRATIONS, with RedisGears 1.2's fields in its order.</summary>
     public static object?[] Entry(Registration registration)
     {
-        var statistics = registration.Statistics;
         var request = registration.Request;
         object?[] entry =
         [
             "id", registration.Id,
             "reader", request.Reader,
             "desc", registration.Session.Definition.Description,
-            "RegistrationData", registration.Stream is { } stream
-                ? new object?[]
-                {
-                    "mode", ModeName(registration.Mode),
-                    "numTriggered", statistics.Triggered,
-                    "numSuccess", statistics.Success,
-                    "numFailures", statistics.Failures,
-                    "numAborted", statistics.Aborted,
-                    "lastRunDurationMS", statistics.LastRunDurationMs,
-                    "totalRunDurationMS", statistics.TotalRunDurationMs,
-                    "avgRunDurationMS", statistics.AverageRunDurationMs,
-                    "lastEstimatedLagMS", stream.LastEstimatedLagMs,
-                    "avgEstimatedLagMS", stream.AverageEstimatedLagMs,
-                    "lastError", statistics.LastError,
-                    "args", StreamArguments(request, stream),
-                    "status", stream.StatusName,
-                }
-                : new object?[]
-                {
-                    "mode", ModeName(registration.Mode),
-                    "numTriggered", statistics.Triggered,
-                    "numSuccess", statistics.Success,
-                    "numFailures", statistics.Failures,
-                    "numAborted", statistics.Aborted,
-                    "lastRunDurationMS", statistics.LastRunDurationMs,
-                    "totalRunDurationMS", statistics.TotalRunDurationMs,
-                    "avgRunDurationMS", statistics.AverageRunDurationMs,
-                    "lastError", statistics.LastError,
-                    "args", Arguments(request),
-                },
+            "RegistrationData", RegistrationData(registration),
             "PD", $"{{'sessionId':'{registration.Session.Id}', 'depsList':[{string.Join(", ", registration.Session.Definition.Requirements.Select(r => $"'{r}'"))}]}}",
             "ExecutionThreadPool", "DefaultPool",
         ];
@@ -147,6 +117,28 @@ internal static class RegistrationCommands
         { Hook: { } hook } => ["hook", hook, "keyprefix", request.KeyPrefix],
         _ => ["regex", request.Prefix, "eventTypes", request.EventTypes, "keyTypes", request.KeyTypes, "hookCommands", request.Commands],
     };
+
+    // A StreamReader registration also shows its lag, after the durations, and its status, last.
+    private static object?[] RegistrationData(Registration registration)
+    {
+        var statistics = registration.Statistics;
+        var stream = registration.Stream;
+        return
+        [
+            "mode", ModeName(registration.Mode),
+            "numTriggered", statistics.Triggered,
+            "numSuccess", statistics.Success,
+            "numFailures", statistics.Failures,
+            "numAborted", statistics.Aborted,
+            "lastRunDurationMS", statistics.LastRunDurationMs,
+            "totalRunDurationMS", statistics.TotalRunDurationMs,
+            "avgRunDurationMS", statistics.AverageRunDurationMs,
+            .. stream is null ? [] : new object?[] { "lastEstimatedLagMS", stream.LastEstimatedLagMs, "avgEstimatedLagMS", stream.AverageEstimatedLagMs },
+            "lastError", statistics.LastError,
+            "args", stream is null ? Arguments(registration.Request) : StreamArguments(registration.Request, stream),
+            .. stream is null ? [] : new object?[] { "status", stream.StatusName },
+        ];
+    }
 
     // RedisGears 1.2's StreamReader args, and the status there too (GEARS-REFERENCE lists it with the
     // args; RedisGears itself sends it after them, in RegistrationData, where it is as well).
