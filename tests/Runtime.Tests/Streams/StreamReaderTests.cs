@@ -388,4 +388,19 @@ public sealed class StreamReaderTests(GearsFixture fixture) : IClassFixture<Gear
         string[] expected = [.. Enumerable.Range(1, 10).Select(i => $"{stream}|1-{i}|{i}")];
         Assert.Equal(expected, await fixture.ListAsync(log));
     }
+
+    [Fact]
+    public async Task AStreamDeletedAndCreatedAgainIsReadAgainFromItsStart()
+    {
+        var (log, stream) = (GearsFixture.Unique("log"), GearsFixture.Unique("recreated"));
+        await RegisterAsync(Recording(log, $"prefix: \"{stream}\""));
+        await fixture.DirectAsync("XADD", stream, "5-1", "f", "a");
+        await WaitForLengthAsync(log, 1);
+
+        await fixture.DirectAsync("DEL", stream);
+        await fixture.DirectAsync("XADD", stream, "1-1", "f", "b"); // a lower id: a new stream, a new group
+
+        await WaitForLengthAsync(log, 2);
+        Assert.Equal([$"{stream}|5-1|a", $"{stream}|1-1|b"], await fixture.ListAsync(log));
+    }
 }

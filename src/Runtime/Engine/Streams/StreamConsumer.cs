@@ -60,10 +60,12 @@ internal sealed partial class StreamConsumer
         // that its entries are not claimed and run twice.
         await predecessor.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         var backend = _processor.Backend;
+        var streamGone = false;
         try
         {
             if (!await _processor.CreateGroupsAsync(Key).ConfigureAwait(false))
             {
+                streamGone = true;
                 return;
             }
             Task<List<object?>?>? readAhead = null;
@@ -73,7 +75,8 @@ internal sealed partial class StreamConsumer
                 readAhead = null;
                 if (batch is null)
                 {
-                    return; // the stream is gone: a new consumer starts when it is created again
+                    streamGone = true; // a new consumer starts when it is created again
+                    return;
                 }
                 if (batch.Count == 0)
                 {
@@ -110,7 +113,7 @@ internal sealed partial class StreamConsumer
         {
             // Done means acknowledged: a consumer that takes over must not claim this batch again.
             await _acknowledging.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-            _owner.Consumers.TryRemove(new KeyValuePair<string, StreamConsumer>(Key, this));
+            _processor.OnConsumerEnded(_owner, this, streamGone);
         }
     }
 

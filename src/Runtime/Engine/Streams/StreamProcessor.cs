@@ -212,32 +212,37 @@ internal sealed partial class StreamProcessor(BackendClient backend, KeyEventDis
             var predecessor = _latest.TryGetValue((registration.Group, key), out var last) ? last.Completion : Task.CompletedTask;
             var consumer = new StreamConsumer(registration, key, this, predecessor);
             registration.Consumers[key] = consumer;
+            registration.Streams[key] = 0;
             _latest[(registration.Group, key)] = consumer;
             return consumer;
+        }
+    }
+
+    /// <summary>
+    /// A consumer has stopped: it is no longer one to wait for, and a stream that is gone is forgotten
+    /// (so that short-lived streams leave nothing behind).
+    /// </summary>
+    public void OnConsumerEnded(StreamRegistration registration, StreamConsumer consumer, bool streamGone)
+    {
+        lock (_lock)
+        {
+            registration.Consumers.TryRemove(new KeyValuePair<string, StreamConsumer>(consumer.Key, consumer));
+            if (_latest.TryGetValue((registration.Group, consumer.Key), out var latest) && latest == consumer)
+            {
+                _latest.Remove((registration.Group, consumer.Key));
+            }
+            if (streamGone && !registration.Consumers.ContainsKey(consumer.Key))
+            {
+                registration.Streams.TryRemove(consumer.Key, out _);
+            }
         }
     }
 
     // Once its consumers have stopped: XGROUP DESTROY on every stream it read.
     private async Task DestroyGroupAsync(StreamRegistration registration)
     {
-        var consumers = registration.Consumers.Values.ToList();
-        var keys = new HashSet<string>(StringComparer.Ordinal);
-        lock (_lock)
-        {
-            foreach (var ((group, key), _) in _latest)
-            {
-                if (group == registration.Group)
-                {
-                    keys.Add(key);
-                }
-            }
-            foreach (var key in keys)
-            {
-                _latest.Remove((registration.Group, key));
-            }
-        }
-        await Task.WhenAll(consumers.Select(c => c.Completion)).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-        foreach (var key in keys)
+        await Task.WhenAll(registration.Consumers.Values.Select(c => c.Completion)).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        foreach (var key in registration.Streams.Keys)
         {
             try
             {

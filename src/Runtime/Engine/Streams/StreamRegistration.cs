@@ -66,6 +66,9 @@ internal sealed class StreamRegistration
     /// <summary>The streams it has consumers for (in this process), by key.</summary>
     public ConcurrentDictionary<string, StreamConsumer> Consumers { get; } = new(StringComparer.Ordinal);
 
+    /// <summary>The streams it has read, where its group is removed when it goes for good (a stream deleted since is forgotten).</summary>
+    public ConcurrentDictionary<string, byte> Streams { get; } = new(StringComparer.Ordinal);
+
     /// <summary>Stops its consumers (unregistered, paused, aborted); a new source is made when they start again.</summary>
     public CancellationTokenSource Stop { get; set; } = new();
 
