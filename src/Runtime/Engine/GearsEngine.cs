@@ -246,10 +246,10 @@ internal sealed partial class GearsEngine(
         _dispatcher.Update(registrations);
         UpdateInterceptions(registrations);
         await EnableNotificationsAsync();
-        var keyRegistrations = registrations.Where(r => ListensToNotifications(r) && r.Stream is null).ToList();
+        var keyRegistrations = registrations.Where(ListensToNotifications).ToList();
         IReadOnlyCollection<string> events = keyRegistrations.Any(r => r.EventTypes is null)
             ? [KeyspaceSubscriber.AllEvents]
-            : keyRegistrations.SelectMany(r => r.EventTypes!).Select(e => e.ToLowerInvariant()).Concat(registrations.Any(r => r.Stream is not null) ? ["xadd"] : []).ToHashSet();
+            : keyRegistrations.SelectMany(r => r.EventTypes!).Select(e => e.ToLowerInvariant()).ToHashSet();
         await _subscriber.ListenAsync(events);
         // Once xadd is listened to: a stream made after the registrations' SCAN is seen by its xadd.
         _streams.Update(registrations);
@@ -264,7 +264,7 @@ internal sealed partial class GearsEngine(
     {
         var needed = string.Concat(Registrations
             .Where(ListensToNotifications)
-            .Select(r => r.Stream is not null ? "Et" : KeyEventNames.FlagsFor(r.EventTypes))).Distinct().ToArray();
+            .Select(r => KeyEventNames.FlagsFor(r.EventTypes))).Distinct().ToArray();
         if (needed.Length == 0)
         {
             return;

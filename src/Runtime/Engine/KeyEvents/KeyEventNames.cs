@@ -28,7 +28,7 @@ internal static class KeyEventNames
     /// <summary>
     /// The notify-keyspace-events classes Redis must have for <paramref name="eventTypes"/> (null: all
     /// the default events): 'E' for keyevent channels, 'A' for the usual classes, 'm' for key misses
-    /// and 'n' for new keys, which 'A' leaves out.
+    /// and 'n' for new keys, which 'A' leaves out; only stream events ("xadd", "xtrim", ...) need just 't'.
     /// </summary>
     public static string FlagsFor(IEnumerable<string>? eventTypes)
     {
@@ -36,6 +36,10 @@ internal static class KeyEventNames
         if (eventTypes is null)
         {
             return flags;
+        }
+        if (eventTypes.Any() && eventTypes.All(name => name.StartsWith('x') || name.StartsWith('X')))
+        {
+            return "Et";
         }
         foreach (var name in eventTypes)
         {

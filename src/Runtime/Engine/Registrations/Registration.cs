@@ -30,7 +30,9 @@ internal sealed class Registration
         _prefixIsPattern = prefix.EndsWith('*');
         _prefix = _prefixIsPattern ? prefix[..^1] : prefix;
         _prefixBytes = System.Text.Encoding.UTF8.GetBytes(_prefix);
-        _eventTypes = request.EventTypes is { } events ? new(events, StringComparer.OrdinalIgnoreCase) : null;
+        // A StreamReader registration listens to xadd: new streams and new entries.
+        _eventTypes = streamGroup is not null ? new(["xadd"], StringComparer.OrdinalIgnoreCase)
+            : request.EventTypes is { } events ? new(events, StringComparer.OrdinalIgnoreCase) : null;
         _keyTypes = request.KeyTypes is { } types ? new(types, StringComparer.OrdinalIgnoreCase) : null;
         Stream = streamGroup is null ? null : new Streams.StreamRegistration(this, streamGroup);
     }

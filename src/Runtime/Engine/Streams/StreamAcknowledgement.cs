@@ -10,13 +10,13 @@ namespace SharpGears.Runtime.Engine.Streams;
 internal static class StreamAcknowledgement
 {
     public const string Script = """
-        local key, group, trim = KEYS[1], ARGV[1], ARGV[2] == '1'
+        local key, group = KEYS[1], ARGV[1]
         local acked = 0
         -- unpack has a stack limit: acknowledge in slices
-        for first = 3, #ARGV, 1000 do
+        for first = 2, #ARGV, 1000 do
           acked = acked + redis.call('XACK', key, group, unpack(ARGV, first, math.min(first + 999, #ARGV)))
         end
-        if not trim or redis.call('EXISTS', key) == 0 then
+        if redis.call('EXISTS', key) == 0 then
           return acked
         end
         local function parse(id)
@@ -57,16 +57,7 @@ internal static class StreamAcknowledgement
             await backend.ExecuteAsync("XACK", [key, group, .. ids]).ConfigureAwait(false);
             return;
         }
-        var arguments = new object?[ids.Count + 5];
-        arguments[0] = Sha1;
-        arguments[1] = "1";
-        arguments[2] = key;
-        arguments[3] = group;
-        arguments[4] = trim ? "1" : "0";
-        for (var i = 0; i < ids.Count; i++)
-        {
-            arguments[5 + i] = ids[i];
-        }
+        object?[] arguments = [Sha1, "1", key, group, .. ids];
         try
         {
             await backend.ExecuteAsync("EVALSHA", arguments).ConfigureAwait(false);

@@ -26,6 +26,8 @@ internal sealed partial class StreamConsumer
     private readonly SemaphoreSlim _wake = new(0, 1);
     // XAUTOCLAIM's cursor while pending entries are read; null once they all were.
     private string? _pendingCursor = "0-0";
+    // The last batch's acknowledgement, not awaited before the next read: the two share a round trip.
+    private Task _acknowledging = Task.CompletedTask;
 
     public StreamConsumer(StreamRegistration owner, string key, StreamProcessor processor, Task predecessor)
     {
@@ -116,7 +118,6 @@ internal sealed partial class StreamConsumer
             _processor.OnConsumerEnded(_owner, this, streamGone);
         }
     }
-
 
     /// <summary>
     /// The next batch: pending entries while there are any, else new ones, waiting up to the
@@ -255,9 +256,6 @@ internal sealed partial class StreamConsumer
         }
         _acknowledging = AcknowledgeAsync(backend, ids);
     }
-
-    // Not awaited before the next read: the two share a round trip.
-    private Task _acknowledging = Task.CompletedTask;
 
     private async Task AcknowledgeAsync(BackendClient backend, List<string> ids)
     {
