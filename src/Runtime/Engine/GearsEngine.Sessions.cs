@@ -36,41 +36,27 @@ internal sealed partial class GearsEngine
                     throw new GearsException($"Session {replaceWith} does not exist, so it cannot be replaced");
                 }
             }
+            foreach (var other in new[] { existing, replaced })
+            {
+                if (other?.Definition.Origin is { } origin)
+                {
+                    throw new GearsException($"Session {other.Id} is loaded from {origin}: change or remove that file instead");
+                }
+            }
             var definition = new SessionDefinition(id, code, description, requirements, [], []);
-            var (session, registrations, run) = await BuildAsync(definition);
-            try
-            {
-                CheckTriggersFree(registrations, existing, replaced);
-            }
-            catch
-            {
-                Bury(session);
-                throw;
-            }
-            // Events already handed to the old registrations still run with the old code; later ones
-            // go to the new registrations: the switch loses no event and runs none twice.
-            if (existing is not null)
-            {
-                Remove(existing, abortPending: false);
-            }
+            var (session, registrations, run) = await InstallAsync(definition, await CompileAsync(definition), existing, replaced);
             if (replaced is not null)
             {
-                Remove(replaced, abortPending: false);
                 _store.Delete(replaced.Id);
             }
             if (registrations.Count == 0)
             {
-                // Nothing refers to it: as in RedisGears, a session without registrations ends at once.
-                Bury(session);
                 _store.Delete(id);
             }
             else
             {
-                Activate(session, registrations);
                 _store.Save(definition with { RegistrationIds = [.. registrations.Select(r => r.Id)] });
             }
-            await RefreshAsync();
-            RunOnRegistered(registrations);
             // The session's code stays loaded while the run holds its delegates, registrations or not.
             return run is null ? null : StartRun(id, run);
         }
@@ -78,6 +64,153 @@ internal sealed partial class GearsEngine
         {
             _changes.Release();
         }
+    }
+
+    /// <summary>
+    /// Loads code from a file (a script of the --scripts folder, a plugin) as session
+    /// <paramref name="definition"/>.Id: a new session, or the replacement of the one of that id, as
+    /// RG.CSEXECUTE ... UPGRADE does. When <paramref name="load"/> or the code fails, the session there
+    /// stays as it was and the failure shows in RG.DUMPSESSIONS until the file loads. When
+    /// <paramref name="isCurrent"/> says the file changed meanwhile, nothing changes: its next version
+    /// is on its way. True when the code is in place.
+    /// </summary>
+    public async Task<bool> LoadFromFileAsync(SessionDefinition definition, Func<Task<SessionCode>> load, Func<bool> isCurrent)
+    {
+        var origin = definition.Origin ?? throw new ArgumentException("code from a file names its file", nameof(definition));
+        await _changes.WaitAsync();
+        try
+        {
+            var existing = Sessions.FirstOrDefault(s => s.Id == definition.Id);
+            if (existing?.Definition.Origin is { } other && other != origin)
+            {
+                throw new GearsException($"session {definition.Id} is already loaded from {other}");
+            }
+            var (_, registrations, run) = await InstallAsync(definition, await load(), existing, replaced: null, isCurrent);
+            if (existing is not null && existing.Definition.Origin is null)
+            {
+                _store.Delete(existing.Id); // a submitted session of that name: the file takes its place for good
+                LogSubmittedSessionReplaced(_logger, existing.Id, origin);
+            }
+            lock (_loadFailures)
+            {
+                _loadFailures.Remove(definition.Id);
+            }
+            LogLoadedFromFile(_logger, definition.Id, origin, registrations.Count);
+            if (run is not null)
+            {
+                StartRun(definition.Id, run);
+            }
+            return true;
+        }
+        catch (Exception) when (!isCurrent())
+        {
+            return false; // a half-written file, say: what counts is the version on its way
+        }
+        catch (Exception e)
+        {
+            var error = e is GearsException or ScriptCompilationException ? e.Message : ScriptFailure.Describe(e);
+            lock (_loadFailures)
+            {
+                _loadFailures[definition.Id] = new LoadFailure(definition.Id, origin, error);
+            }
+            LogFileLoadFailed(_logger, origin, error);
+            return false;
+        }
+        finally
+        {
+            _changes.Release();
+        }
+    }
+
+    /// <summary>The file <paramref name="origin"/> is gone: its session, if it made one, ends.</summary>
+    public async Task UnloadFileAsync(string id, string origin)
+    {
+        await _changes.WaitAsync();
+        try
+        {
+            lock (_loadFailures)
+            {
+                if (_loadFailures.TryGetValue(id, out var failure) && failure.Origin == origin)
+                {
+                    _loadFailures.Remove(id);
+                }
+            }
+            if (Sessions.FirstOrDefault(s => s.Id == id && s.Definition.Origin == origin) is { } session)
+            {
+                Remove(session, abortPending: false);
+                await RefreshAsync();
+                LogUnloadedFile(_logger, id, origin);
+            }
+        }
+        finally
+        {
+            _changes.Release();
+        }
+    }
+
+    /// <summary>Files that did not load, by session id: their diagnostics, shown by RG.DUMPSESSIONS.</summary>
+    public IReadOnlyDictionary<string, LoadFailure> LoadFailures
+    {
+        get
+        {
+            lock (_loadFailures)
+            {
+                return new Dictionary<string, LoadFailure>(_loadFailures);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Compiles a script session's code: submitted code, or (with an <see cref="SessionDefinition.Origin"/>)
+    /// a file of the scripts folder, which may <c>#load</c> the files beside it.
+    /// </summary>
+    public Task<SessionCode> CompileAsync(SessionDefinition definition) =>
+        Task.FromResult<SessionCode>(_compiler.Value.Compile(definition.Code, definition.Id, definition.Origin));
+
+    /// <summary>
+    /// Under <see cref="_changes"/>: runs <paramref name="code"/> as <paramref name="definition"/>'s
+    /// session and, only if it made registrations that can be registered, puts it in place of
+    /// <paramref name="existing"/> and <paramref name="replaced"/>. A session without registrations
+    /// ends at once, as in RedisGears.
+    /// </summary>
+    private async Task<(Session Session, List<Registration> Registrations, Api.Pipeline.RunRequest? Run)> InstallAsync(
+        SessionDefinition definition, SessionCode code, Session? existing, Session? replaced, Func<bool>? isCurrent = null)
+    {
+        var (session, registrations, run) = await BuildAsync(definition, code);
+        try
+        {
+            CheckTriggersFree(registrations, existing, replaced);
+            if (isCurrent?.Invoke() == false)
+            {
+                throw new GearsException("the file changed while it was loaded");
+            }
+        }
+        catch
+        {
+            Bury(session);
+            throw;
+        }
+        // Events already handed to the old registrations still run with the old code; later ones
+        // go to the new registrations: the switch loses no event and runs none twice.
+        if (existing is not null)
+        {
+            Remove(existing, abortPending: false);
+        }
+        if (replaced is not null)
+        {
+            Remove(replaced, abortPending: false);
+        }
+        if (registrations.Count == 0)
+        {
+            Bury(session); // nothing refers to it (a Run() keeps its own code loaded while it runs)
+        }
+        else
+        {
+            Activate(session, registrations);
+        }
+        await RefreshAsync();
+        RunOnRegistered(registrations);
+        return (session, registrations, run);
     }
 
     /// <summary>
@@ -105,12 +238,16 @@ internal sealed partial class GearsEngine
                 session = registration.Session;
                 session.Remove(registration);
             }
+            // A session from a file is not stored: the registration comes back when the file loads again.
             if (session.Registrations.Count == 0)
             {
                 Remove(session, abortPending);
-                _store.Delete(session.Id);
+                if (session.Definition.Origin is null)
+                {
+                    _store.Delete(session.Id);
+                }
             }
-            else
+            else if (session.Definition.Origin is null)
             {
                 _store.Save(session.Definition with { Unregistered = [.. session.Definition.Unregistered, registrationId] });
             }
@@ -123,15 +260,14 @@ internal sealed partial class GearsEngine
         }
     }
 
-    /// <summary>Compiles the code, runs its body and creates (without activating) the registrations it made.</summary>
-    private async Task<(Session Session, List<Registration> Registrations, Api.Pipeline.RunRequest? Run)> BuildAsync(SessionDefinition definition)
+    /// <summary>Runs the code's body and creates (without activating) the registrations it made.</summary>
+    private async Task<(Session Session, List<Registration> Registrations, Api.Pipeline.RunRequest? Run)> BuildAsync(SessionDefinition definition, SessionCode code)
     {
-        var script = _compiler.Value.Compile(definition.Code, definition.Id);
         var gears = new SessionGears(definition.Id, this, _client, Settings, _scriptLogger);
-        var session = new Session(definition, script);
+        var session = new Session(definition, code);
         try
         {
-            await RunBodyAsync(script, gears);
+            await RunBodyAsync(code, gears);
             var registrations = new List<Registration>();
             var requests = gears.PendingRegistrations;
             for (var i = 0; i < requests.Count; i++)
@@ -155,14 +291,14 @@ internal sealed partial class GearsEngine
 
     // The body runs off the caller's thread, bounded by the execution time-out: a body that never
     // returns fails the submission instead of hanging the client.
-    private async Task RunBodyAsync(CompiledScript script, SessionGears gears)
+    private async Task RunBodyAsync(SessionCode code, SessionGears gears)
     {
         var timeout = Settings.Timeout;
         using var aborted = new CancellationTokenSource(timeout);
         var body = Task.Run(() =>
         {
             RunningExecution.Current = new RunningExecution(null, aborted.Token);
-            return script.RunAsync(gears);
+            return code.RunAsync(gears);
         });
         try
         {
@@ -223,7 +359,7 @@ internal sealed partial class GearsEngine
         lock (_dead)
         {
             _dead.RemoveAll(d => !d.LoadContext.IsAlive);
-            _dead.Add((session.Id, session.Script.LoadContextReference));
+            _dead.Add((session.Id, session.Code.LoadContextReference));
         }
     }
 
@@ -253,7 +389,7 @@ internal sealed partial class GearsEngine
     private async Task LoadStoredSessionsAsync()
     {
         var loaded = new List<Registration>();
-        foreach (var definition in _store.LoadAll())
+        foreach (var definition in _store.LoadAll().Where(d => d.Origin is null)) // files are read again from their folders
         {
             foreach (var id in definition.RegistrationIds)
             {
@@ -262,7 +398,7 @@ internal sealed partial class GearsEngine
             try
             {
                 // A stored session is loaded for its registrations: a Run() in its body ran when it was submitted.
-                var (session, registrations, _) = await BuildAsync(definition);
+                var (session, registrations, _) = await BuildAsync(definition, await CompileAsync(definition));
                 if (registrations.Count == 0)
                 {
                     Bury(session);
@@ -292,6 +428,18 @@ internal sealed partial class GearsEngine
             RunOnRegistered(loaded);
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Loaded {Origin} as session {Session} with {Registrations} registrations")]
+    private static partial void LogLoadedFromFile(ILogger logger, string session, string origin, int registrations);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "{Origin} was not loaded, and what it loaded before stays: {Error}")]
+    private static partial void LogFileLoadFailed(ILogger logger, string origin, string error);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "{Origin} is gone: session {Session} ended")]
+    private static partial void LogUnloadedFile(ILogger logger, string session, string origin);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Session {Session}, submitted with RG.CSEXECUTE, was replaced by {Origin}")]
+    private static partial void LogSubmittedSessionReplaced(ILogger logger, string session, string origin);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Loaded {Sessions} stored sessions with {Registrations} registrations")]
     private static partial void LogSessionsLoaded(ILogger logger, int sessions, int registrations);

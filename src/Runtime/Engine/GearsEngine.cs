@@ -38,6 +38,7 @@ internal sealed partial class GearsEngine(
     private readonly Dictionary<string, Session> _sessions = [];
     private readonly Dictionary<string, Registration> _registrations = [];
     private readonly List<(string Id, WeakReference LoadContext)> _dead = [];
+    private readonly Dictionary<string, LoadFailure> _loadFailures = [];
     private SessionStore _store = null!;
     private BackendClient _client = null!;
     private ExecutionPool _pool = null!;

@@ -22,6 +22,8 @@ internal static class SharpGearsHostBuilderExtensions
         ["--log-level"] = "Logging:LogLevel:Default",
         ["--max-clients"] = "SharpGears:MaxClients",
         ["--redis-server"] = "SharpGears:RedisServer",
+        ["--scripts"] = "SharpGears:Scripts",
+        ["--plugins"] = "SharpGears:Plugins",
     };
 
     /// <summary>
@@ -47,6 +49,7 @@ internal static class SharpGearsHostBuilderExtensions
             .Validate(o => o.MaxClients > 0, "MaxClients must be positive")
             .Validate(o => o.ExecutionThreads > 0, "ExecutionThreads must be positive")
             .Validate(o => o.ExecutionTimeout > 0, "ExecutionTimeout must be positive")
+            .Validate(o => o.ReloadDelay >= 0, "ReloadDelay must not be negative")
             .ValidateOnStart();
         builder.Services.AddSingleton<GearsCommands>();
         builder.Services.AddSingleton<GearsSettings>();

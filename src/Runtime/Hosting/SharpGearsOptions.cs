@@ -20,6 +20,15 @@ internal sealed class SharpGearsOptions
     /// <summary>Where SharpGears keeps its state, the embedded Redis' data included (--data-dir).</summary>
     public string DataDir { get; set; } = "./data";
 
+    /// <summary>A folder whose *.csx files are sessions, loaded again when they change (--scripts); none by default.</summary>
+    public string? Scripts { get; set; }
+
+    /// <summary>A folder of plugin assemblies, loaded again when they change (--plugins); none by default.</summary>
+    public string? Plugins { get; set; }
+
+    /// <summary>Milliseconds a changed file of those folders must stay unchanged before it is loaded (editors save in bursts).</summary>
+    public int ReloadDelay { get; set; } = 300;
+
     /// <summary>The embedded backend's executable; found on PATH by default.</summary>
     public string RedisServer { get; set; } = "redis-server";
 

@@ -32,17 +32,19 @@ internal sealed class ScriptCompiler
 
     /// <summary>
     /// Compiles <paramref name="code"/>; <paramref name="name"/> names the session in stack traces and
-    /// errors. Throws <see cref="ScriptCompilationException"/> listing every error.
+    /// errors. Code read from the file <paramref name="path"/> may <c>#load</c> other files of its
+    /// folder. Throws <see cref="ScriptCompilationException"/> listing every error.
     /// </summary>
-    public CompiledScript Compile(string code, string name)
+    public CompiledScript Compile(string code, string name, string? path = null)
     {
         // With its encoding, the text can go into the PDB, which gives exceptions their script lines.
-        var tree = CSharpSyntaxTree.ParseText(SourceText.From(code, Encoding.UTF8), s_parseOptions, path: name + ".csx");
+        var tree = CSharpSyntaxTree.ParseText(SourceText.From(code, Encoding.UTF8), s_parseOptions, path: path ?? name + ".csx");
+        var options = path is null ? _options : _options.WithSourceReferenceResolver(new FolderSourceResolver(Path.GetDirectoryName(Path.GetFullPath(path))!));
         var compilation = CSharpCompilation.CreateScriptCompilation(
             $"sharpgears-{name}-{Interlocked.Increment(ref _compilations)}",
             tree,
             _references.References,
-            _options,
+            options,
             returnType: typeof(object),
             globalsType: typeof(IGears));
 
@@ -61,7 +63,7 @@ internal sealed class ScriptCompiler
             var diagnostics = rewritten == tree ? emitted.Diagnostics : compilation.ReplaceSyntaxTree(rewritten, tree).GetDiagnostics();
             var errors = diagnostics
                 .Where(d => d.Severity == DiagnosticSeverity.Error)
-                .Select(Describe)
+                .Select(d => Describe(d, tree.FilePath))
                 .ToList();
             throw new ScriptCompilationException($"compilation failed: {string.Join("; ", errors)}", errors);
         }
@@ -79,9 +81,12 @@ internal sealed class ScriptCompiler
         return new CompiledScript(context, factory.CreateDelegate<Func<object[], Task<object>>>());
     }
 
-    private static string Describe(Diagnostic diagnostic)
+    // line:column: id: message; prefixed with the file's name when the error is in a #load-ed file.
+    private static string Describe(Diagnostic diagnostic, string mainFile)
     {
-        var position = diagnostic.Location.GetLineSpan().StartLinePosition;
-        return $"{position.Line + 1}:{position.Character + 1}: {diagnostic.Id}: {diagnostic.GetMessage(System.Globalization.CultureInfo.InvariantCulture)}";
+        var span = diagnostic.Location.GetLineSpan();
+        var file = span.IsValid && span.Path != mainFile ? Path.GetFileName(span.Path) + ":" : "";
+        var position = span.StartLinePosition;
+        return $"{file}{position.Line + 1}:{position.Character + 1}: {diagnostic.Id}: {diagnostic.GetMessage(System.Globalization.CultureInfo.InvariantCulture)}";
     }
 }

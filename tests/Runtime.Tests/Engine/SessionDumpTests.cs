@@ -29,7 +29,8 @@ public sealed class SessionDumpTests(GearsFixture fixture) : IClassFixture<Gears
 
         var entry = Assert.Single(await fixture.SessionsAsync("SESSIONS", session));
 
-        Assert.Equal(["ID", "sessionDescription", "refCount", "linked", "dead", "requirementInstallationNeeded", "requirements", "registrations"], entry.Names);
+        // RedisGears' fields in its order, then SharpGears' own: the file the code comes from, and why it last failed to load.
+        Assert.Equal(["ID", "sessionDescription", "refCount", "linked", "dead", "requirementInstallationNeeded", "requirements", "registrations", "origin", "lastError"], entry.Names);
         Assert.Equal(session, entry.Text("ID"));
         Assert.Equal("two of them", entry.Text("sessionDescription"));
         Assert.Equal(2, entry.Integer("refCount"));
@@ -37,6 +38,8 @@ public sealed class SessionDumpTests(GearsFixture fixture) : IClassFixture<Gears
         Assert.Equal("false", entry.Text("dead"));
         Assert.Equal(0, entry.Integer("requirementInstallationNeeded"));
         Assert.Empty(Assert.IsType<object?[]>(entry["requirements"]));
+        Assert.Null(entry["origin"]);
+        Assert.Null(entry["lastError"]);
         Assert.Equal(2, registrations.Length);
         Assert.Equal(registrations, Reply.Strings(entry["registrations"]));
     }

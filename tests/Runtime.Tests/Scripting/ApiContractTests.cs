@@ -17,7 +17,7 @@ public class ApiContractTests
     {
         var gears = new RecordingGears();
         using var script = s_compiler.Compile(code, "api");
-        await script.RunAsync(gears);
+        await script.EvaluateAsync(gears);
         return gears;
     }
 
@@ -96,6 +96,6 @@ public class ApiContractTests
     private static async Task<object> RunScriptValueAsync(string code)
     {
         using var script = s_compiler.Compile(code, "api");
-        return await script.RunAsync(new RecordingGears());
+        return await script.EvaluateAsync(new RecordingGears());
     }
 }

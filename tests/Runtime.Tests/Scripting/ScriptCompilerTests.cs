@@ -11,7 +11,7 @@ public class ScriptCompilerTests
     private static async Task<object> RunAsync(string code)
     {
         using var script = s_compiler.Compile(code, "test");
-        return await script.RunAsync(new RecordingGears());
+        return await script.EvaluateAsync(new RecordingGears());
     }
 
     [Fact]
@@ -70,7 +70,7 @@ public class ScriptCompilerTests
         for (var i = 0; i < count; i++)
         {
             using var script = s_compiler.Compile($"new List<string> {{ \"session {i}\" }}.Count", $"unload{i}");
-            Assert.Equal(1, await script.RunAsync(new RecordingGears()));
+            Assert.Equal(1, await script.EvaluateAsync(new RecordingGears()));
             contexts.Add(script.LoadContextReference);
         }
         return contexts;

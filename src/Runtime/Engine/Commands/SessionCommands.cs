@@ -126,14 +126,21 @@ internal static partial class SessionCommands
                     return ValueTask.CompletedTask;
             }
         }
+        var failures = engine.LoadFailures;
+        var sessions = engine.Sessions;
+        // A file that failed to load shows with its session, or alone when it never loaded.
         var entries = dead
             ? engine.DeadSessions.Where(id => only is null || only.Contains(id)).Select(DeadEntry).ToList()
-            : engine.Sessions.Where(s => only is null || only.Contains(s.Id)).Select(s => Entry(s, verbose)).ToList();
+            : sessions.Select(s => Entry(s, failures.GetValueOrDefault(s.Id), verbose))
+                .Concat(failures.Values.Where(f => !sessions.Any(s => s.Id == f.SessionId)).Select(FailedEntry))
+                .Where(entry => only is null || only.Contains((string)entry[1]!))
+                .ToList();
         RespReply.Write(request.Reply, entries);
         return ValueTask.CompletedTask;
     }
 
-    private static object?[] Entry(Session session, bool verbose)
+    // RedisGears' fields, then SharpGears' own: the file the code comes from, and why its last version did not load.
+    private static object?[] Entry(Session session, LoadFailure? failure, bool verbose)
     {
         var registrations = session.Registrations;
         return
@@ -148,8 +155,24 @@ internal static partial class SessionCommands
             "registrations", verbose
                 ? registrations.Select(RegistrationCommands.Entry).ToList()
                 : registrations.Select(r => r.Id).ToList(),
+            "origin", session.Definition.Origin,
+            "lastError", failure?.Error,
         ];
     }
+
+    private static object?[] FailedEntry(LoadFailure failure) =>
+    [
+        "ID", failure.SessionId,
+        "sessionDescription", null,
+        "refCount", 0L,
+        "linked", "primary",
+        "dead", "false",
+        "requirementInstallationNeeded", 0L,
+        "requirements", Array.Empty<object>(),
+        "registrations", Array.Empty<object>(),
+        "origin", failure.Origin,
+        "lastError", failure.Error,
+    ];
 
     private static object?[] DeadEntry(string id) =>
     [
@@ -161,5 +184,7 @@ internal static partial class SessionCommands
         "requirementInstallationNeeded", 0L,
         "requirements", Array.Empty<object>(),
         "registrations", Array.Empty<object>(),
+        "origin", null,
+        "lastError", null,
     ];
 }

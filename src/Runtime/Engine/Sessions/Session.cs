@@ -1,14 +1,13 @@
 using SharpGears.Runtime.Engine.Registrations;
-using SharpGears.Runtime.Scripting;
 
 namespace SharpGears.Runtime.Engine.Sessions;
 
 /// <summary>
-/// What one submission of code made: its source and arguments, the load context its compiled code
-/// lives in, and the registrations it owns. Replacing or removing the session unregisters them and
-/// unloads the context.
+/// What one piece of code made (a submission, a script file, a plugin): its source and arguments, the
+/// load context its code lives in, and the registrations it owns. Replacing or removing the session
+/// unregisters them and unloads the context.
 /// </summary>
-internal sealed class Session(SessionDefinition definition, CompiledScript script)
+internal sealed class Session(SessionDefinition definition, SessionCode code)
 {
     private readonly List<Registration> _registrations = [];
 
@@ -16,7 +15,7 @@ internal sealed class Session(SessionDefinition definition, CompiledScript scrip
 
     public SessionDefinition Definition { get; } = definition;
 
-    public CompiledScript Script { get; } = script;
+    public SessionCode Code { get; } = code;
 
     /// <summary>True once the session was replaced or removed; its load context is then unloading.</summary>
     public bool IsDead { get; private set; }
@@ -52,6 +51,6 @@ internal sealed class Session(SessionDefinition definition, CompiledScript scrip
     public void Kill()
     {
         IsDead = true;
-        Script.Dispose();
+        Code.Dispose();
     }
 }
