@@ -28,7 +28,8 @@ internal static class SharpGearsHostBuilderExtensions
 
     /// <summary>
     /// Binds <see cref="SharpGearsOptions"/> (appsettings.json, then environment variables, then the
-    /// command line) and registers the backend, the engine and the gateway, in that start order.
+    /// command line) and registers the backend, the engine, the watched code folders and the gateway, in
+    /// that start order.
     /// </summary>
     public static HostApplicationBuilder AddSharpGears(this HostApplicationBuilder builder, string[] args)
     {
@@ -57,6 +58,7 @@ internal static class SharpGearsHostBuilderExtensions
         builder.Services.AddHostedService(services => services.GetRequiredService<BackendService>());
         builder.Services.AddSingleton<GearsEngine>();
         builder.Services.AddHostedService(services => services.GetRequiredService<GearsEngine>());
+        builder.Services.AddHostedService<Loading.CodeFolders>();
         builder.Services.AddHostedService<GearsCommandsRegistration>();
         builder.Services.AddSingleton<GatewayServer>();
         builder.Services.AddHostedService(services => services.GetRequiredService<GatewayServer>());
