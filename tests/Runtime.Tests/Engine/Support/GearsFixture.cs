@@ -8,9 +8,9 @@ namespace SharpGears.Runtime.Tests.Engine.Support;
 /// </summary>
 public class GearsFixture : IAsyncLifetime
 {
-    public RedisServer Redis { get; private set; } = null!;
+    public RedisServer Redis { get; protected set; } = null!;
 
-    public GatewayHost Gateway { get; private set; } = null!;
+    public GatewayHost Gateway { get; protected set; } = null!;
 
     public virtual async Task InitializeAsync()
     {
