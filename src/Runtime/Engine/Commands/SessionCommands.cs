@@ -160,31 +160,22 @@ internal static partial class SessionCommands
         ];
     }
 
-    private static object?[] FailedEntry(LoadFailure failure) =>
-    [
-        "ID", failure.SessionId,
-        "sessionDescription", null,
-        "refCount", 0L,
-        "linked", "primary",
-        "dead", "false",
-        "requirementInstallationNeeded", 0L,
-        "requirements", Array.Empty<object>(),
-        "registrations", Array.Empty<object>(),
-        "origin", failure.Origin,
-        "lastError", failure.Error,
-    ];
+    private static object?[] FailedEntry(LoadFailure failure) => EntryWithoutCode(failure.SessionId, dead: false, failure);
 
-    private static object?[] DeadEntry(string id) =>
+    private static object?[] DeadEntry(string id) => EntryWithoutCode(id, dead: true, failure: null);
+
+    // A session whose code is not (or no longer) in place: a file that never loaded, or one being unloaded.
+    private static object?[] EntryWithoutCode(string id, bool dead, LoadFailure? failure) =>
     [
         "ID", id,
         "sessionDescription", null,
         "refCount", 0L,
         "linked", "primary",
-        "dead", "true",
+        "dead", dead ? "true" : "false",
         "requirementInstallationNeeded", 0L,
         "requirements", Array.Empty<object>(),
         "registrations", Array.Empty<object>(),
-        "origin", null,
-        "lastError", null,
+        "origin", failure?.Origin,
+        "lastError", failure?.Error,
     ];
 }
