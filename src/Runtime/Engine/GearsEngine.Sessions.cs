@@ -5,6 +5,7 @@ using SharpGears.Runtime.Engine.Execution;
 using SharpGears.Runtime.Engine.Registrations;
 using SharpGears.Runtime.Engine.Sessions;
 using SharpGears.Runtime.Scripting;
+using SharpGears.Runtime.Scripting.Requirements;
 
 namespace SharpGears.Runtime.Engine;
 
@@ -16,35 +17,36 @@ internal sealed partial class GearsEngine
     /// <paramref name="replaceWith"/> another one; either only once the new code has compiled, run its
     /// body without error and made registrations that can be registered. Otherwise nothing changes and
     /// a <see cref="GearsException"/> (or <see cref="ScriptCompilationException"/>) says why.
+    /// <paramref name="requirements"/> (<c>Package==Version</c>) are restored with the code's
+    /// <c>#r "nuget: ..."</c> lines, again with <paramref name="reinstallRequirements"/>.
     /// </summary>
-    public async Task<Executions.BatchExecution?> SubmitAsync(string code, string? id, string? description, bool upgrade, string? replaceWith, IReadOnlyList<string> requirements)
+    public async Task<Executions.BatchExecution?> SubmitAsync(
+        string code, string? id, string? description, bool upgrade, string? replaceWith, IReadOnlyList<string> requirements, bool reinstallRequirements = false)
     {
+        id ??= Guid.NewGuid().ToString();
+        // Checked before compiling, so that a submission bound to fail waits for no restore; and again
+        // below, since another submission may have changed the sessions meanwhile.
+        SessionsToReplace(id, upgrade, replaceWith);
+        // Compiled, and its requirements restored (seconds, when they are not in the cache yet), before
+        // taking the changes: other submissions do not wait for it.
+        var compiled = await CompileAsync(new SessionDefinition(id, code, description, requirements, [], []), reinstallRequirements);
+        // A requirement without a version is kept with the version it got, so a restart loads that one.
+        var definition = new SessionDefinition(
+            id, code, description, [.. requirements.Select(r => compiled.Packages.Resolved(PackageRequirement.FromRequirement(r)).ToString())], [], []);
         await _changes.WaitAsync();
         try
         {
-            id ??= Guid.NewGuid().ToString();
-            Session? existing, replaced = null;
-            lock (_sessions)
+            Session? existing, replaced;
+            try
             {
-                existing = _sessions.GetValueOrDefault(id);
-                if (existing is not null && !upgrade)
-                {
-                    throw new GearsException($"Session {id} already exists");
-                }
-                if (replaceWith is not null && replaceWith != id && !_sessions.TryGetValue(replaceWith, out replaced))
-                {
-                    throw new GearsException($"Session {replaceWith} does not exist, so it cannot be replaced");
-                }
+                (existing, replaced) = SessionsToReplace(id, upgrade, replaceWith);
             }
-            foreach (var other in new[] { existing, replaced })
+            catch
             {
-                if (other?.Definition.Origin is { } origin)
-                {
-                    throw new GearsException($"Session {other.Id} is loaded from {origin}: change or remove that file instead");
-                }
+                compiled.Dispose();
+                throw;
             }
-            var definition = new SessionDefinition(id, code, description, requirements, [], []);
-            var (session, registrations, run) = await InstallAsync(definition, await CompileAsync(definition), existing, replaced);
+            var (session, registrations, run) = await InstallAsync(definition, compiled, existing, replaced);
             if (replaced is not null)
             {
                 _store.Delete(replaced.Id);
@@ -64,6 +66,33 @@ internal sealed partial class GearsEngine
         {
             _changes.Release();
         }
+    }
+
+    // The sessions a submission replaces: the one of its id (only with UPGRADE) and the one it names
+    // with REPLACE_WITH; neither may come from a file.
+    private (Session? Existing, Session? Replaced) SessionsToReplace(string id, bool upgrade, string? replaceWith)
+    {
+        Session? existing, replaced = null;
+        lock (_sessions)
+        {
+            existing = _sessions.GetValueOrDefault(id);
+            if (existing is not null && !upgrade)
+            {
+                throw new GearsException($"Session {id} already exists");
+            }
+            if (replaceWith is not null && replaceWith != id && !_sessions.TryGetValue(replaceWith, out replaced))
+            {
+                throw new GearsException($"Session {replaceWith} does not exist, so it cannot be replaced");
+            }
+        }
+        foreach (var other in new[] { existing, replaced })
+        {
+            if (other?.Definition.Origin is { } origin)
+            {
+                throw new GearsException($"Session {other.Id} is loaded from {origin}: change or remove that file instead");
+            }
+        }
+        return (existing, replaced);
     }
 
     /// <summary>
@@ -162,10 +191,13 @@ internal sealed partial class GearsEngine
 
     /// <summary>
     /// Compiles a script session's code: submitted code, or (with an <see cref="SessionDefinition.Origin"/>)
-    /// a file of the scripts folder, which may <c>#load</c> the files beside it.
+    /// a file of the scripts folder, which may <c>#load</c> the files beside it. Its requirements and
+    /// <c>#r "nuget: ..."</c> lines are restored first: from the cache when they were restored before,
+    /// afresh with <paramref name="reinstallRequirements"/>.
     /// </summary>
-    public Task<SessionCode> CompileAsync(SessionDefinition definition) =>
-        Task.FromResult<SessionCode>(_compiler.Value.Compile(definition.Code, definition.Id, definition.Origin));
+    public async Task<SessionCode> CompileAsync(SessionDefinition definition, bool reinstallRequirements = false) =>
+        await _compiler.Value.CompileAsync(
+            definition.Code, definition.Id, definition.Origin, [.. definition.Requirements.Select(PackageRequirement.FromRequirement)], reinstallRequirements);
 
     /// <summary>
     /// Under <see cref="_changes"/>: runs <paramref name="code"/> as <paramref name="definition"/>'s

@@ -13,6 +13,7 @@ using SharpGears.Runtime.Engine.Sessions;
 using SharpGears.Runtime.Engine.Streams;
 using SharpGears.Runtime.Hosting;
 using SharpGears.Runtime.Scripting;
+using SharpGears.Runtime.Scripting.Requirements;
 
 namespace SharpGears.Runtime.Engine;
 
@@ -33,7 +34,9 @@ internal sealed partial class GearsEngine(
     private readonly ILogger _logger = loggerFactory.CreateLogger<GearsEngine>();
     private readonly ILogger _scriptLogger = loggerFactory.CreateLogger("SharpGears.Scripts");
     // Roslyn is loaded with the first script, not before: a gateway without scripts does not pay for it.
-    private readonly Lazy<ScriptCompiler> _compiler = new(() => new ScriptCompiler());
+    // Requirements are restored into a cache under --data-dir, which survives restarts.
+    private readonly Lazy<ScriptCompiler> _compiler = new(() => new ScriptCompiler(
+        new PackageRestorer(Path.Combine(options.Value.DataDir, "requirements"), loggerFactory.CreateLogger<PackageRestorer>())));
     private readonly SemaphoreSlim _changes = new(1, 1);
     private readonly Dictionary<string, Session> _sessions = [];
     private readonly Dictionary<string, Registration> _registrations = [];

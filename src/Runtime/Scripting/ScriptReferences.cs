@@ -33,6 +33,15 @@ internal sealed class ScriptReferences
 
     public ImmutableArray<MetadataReference> References { get; }
 
+    /// <summary>
+    /// <see cref="References"/> but those of the given assembly names: a session's packages bring their
+    /// own versions of them (a package's Npgsql instead of the one the host ships).
+    /// </summary>
+    public IEnumerable<MetadataReference> Except(IReadOnlySet<string> assemblyNames) =>
+        assemblyNames.Count == 0
+            ? References
+            : References.Where(r => !assemblyNames.Contains(Path.GetFileNameWithoutExtension(((PortableExecutableReference)r).FilePath)!));
+
     /// <summary>Namespaces a script may use without a `using` line.</summary>
     public ImmutableArray<string> Imports { get; } =
     [

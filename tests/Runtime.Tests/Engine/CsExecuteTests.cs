@@ -296,16 +296,15 @@ public sealed class CsExecuteTests(GearsFixture fixture) : IClassFixture<GearsFi
     }
 
     [Fact]
-    public async Task RequirementsAreRefusedClearlyAndNothingIsRegistered()
+    public async Task AMalformedRequirementIsRefusedClearlyAndNothingIsRegistered()
     {
+        // Requirements themselves are tested in Requirements/; this one is refused before any restore.
         var session = GearsFixture.Unique("reqs");
         var code = Scripts.Recorder(GearsFixture.Unique("log"), GearsFixture.Unique("reqs") + ":*");
 
-        var reply = await fixture.SubmitAsync(code, "ID", session, "REQUIREMENTS", "Newtonsoft.Json");
+        var reply = await fixture.SubmitAsync(code, "ID", session, "REQUIREMENTS", "Newtonsoft.Json>=13.0.1");
 
-        Assert.StartsWith("-ERR ", reply);
-        Assert.Contains("REQUIREMENTS", reply);
-        Assert.Contains("not supported", reply);
+        Assert.StartsWith("-ERR requirement 'Newtonsoft.Json>=13.0.1' does not name a NuGet package: write Package==Version", reply);
         Assert.Empty(await fixture.SessionsAsync("SESSIONS", session));
         Assert.Empty(await fixture.RegistrationsOfAsync(session));
     }

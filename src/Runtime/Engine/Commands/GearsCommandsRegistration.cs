@@ -9,6 +9,7 @@ internal sealed class GearsCommandsRegistration(GearsCommands commands, GearsEng
     public Task StartAsync(CancellationToken cancellationToken)
     {
         SessionCommands.Register(commands, engine);
+        RequirementCommands.Register(commands, engine);
         RegistrationCommands.Register(commands, engine);
         ConfigurationCommands.Register(commands, engine);
         TriggerCommands.Register(commands, engine);

@@ -103,7 +103,7 @@ internal static class RegistrationCommands
             "reader", request.Reader,
             "desc", registration.Session.Definition.Description,
             "RegistrationData", RegistrationData(registration),
-            "PD", $"{{'sessionId':'{registration.Session.Id}', 'depsList':[{string.Join(", ", registration.Session.Definition.Requirements.Select(r => $"'{r}'"))}]}}",
+            "PD", $"{{'sessionId':'{registration.Session.Id}', 'depsList':[{string.Join(", ", registration.Session.Code.Packages.Requirements.Select(r => $"'{r}'"))}]}}",
             "ExecutionThreadPool", "DefaultPool",
         ];
         // SharpGears' addition, only when there is something to say: what looked wrong at registration.

@@ -28,7 +28,7 @@ internal static partial class SessionCommands
             return;
         }
         string? id = null, description = null, replaceWith = null;
-        bool upgrade = false, unblocking = false;
+        bool upgrade = false, unblocking = false, reinstallRequirements = false;
         var requirements = new List<string>();
         for (var i = 2; i < request.Count; i++)
         {
@@ -39,6 +39,7 @@ internal static partial class SessionCommands
                     unblocking = true; // a Run() replies with its execution's id at once
                     break;
                 case "FORCE_REINSTALL_REQUIREMENTS":
+                    reinstallRequirements = true; // restored again even when they are in the cache
                     break;
                 case "UPGRADE":
                     upgrade = true;
@@ -73,14 +74,9 @@ internal static partial class SessionCommands
                     return;
             }
         }
-        if (requirements.Count > 0)
-        {
-            request.WriteError($"ERR REQUIREMENTS ({string.Join(", ", requirements)}): NuGet requirements are not supported by this version of SharpGears yet; nothing was registered");
-            return;
-        }
         try
         {
-            var run = await engine.SubmitAsync(request[1], id, description, upgrade, replaceWith, requirements);
+            var run = await engine.SubmitAsync(request[1], id, description, upgrade, replaceWith, requirements, reinstallRequirements);
             if (run is null)
             {
                 RespReply.Write(request.Reply, new RespReply.Status("OK"));
@@ -151,7 +147,7 @@ internal static partial class SessionCommands
             "linked", "primary",
             "dead", "false",
             "requirementInstallationNeeded", 0L,
-            "requirements", session.Definition.Requirements,
+            "requirements", session.Code.Packages.Requirements.Select(r => r.ToString()).ToList(),
             "registrations", verbose
                 ? registrations.Select(RegistrationCommands.Entry).ToList()
                 : registrations.Select(r => r.Id).ToList(),

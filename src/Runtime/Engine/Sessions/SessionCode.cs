@@ -1,5 +1,6 @@
 using System.Runtime.Loader;
 using SharpGears.Api;
+using SharpGears.Runtime.Scripting.Requirements;
 
 namespace SharpGears.Runtime.Engine.Sessions;
 
@@ -16,6 +17,9 @@ internal abstract class SessionCode(AssemblyLoadContext context) : IDisposable
 
     /// <summary>Runs the code's entry point with <paramref name="gears"/>, the engine's functions.</summary>
     public abstract Task RunAsync(IGears gears);
+
+    /// <summary>The NuGet packages the code was compiled with and loads (a script's requirements); none by default.</summary>
+    public virtual RestoredPackages Packages => RestoredPackages.None;
 
     public void Dispose() => context.Unload();
 }

@@ -12,10 +12,13 @@ public class GearsFixture : IAsyncLifetime
 
     public GatewayHost Gateway { get; protected set; } = null!;
 
+    /// <summary>Further command-line flags of the gateway (e.g. a --data-dir of the fixture's own).</summary>
+    protected virtual string[] GatewayArguments => [];
+
     public virtual async Task InitializeAsync()
     {
         Redis = new RedisServer();
-        Gateway = await GatewayHost.StartAsync(Redis);
+        Gateway = await GatewayHost.StartAsync(Redis, GatewayArguments);
     }
 
     public virtual async Task DisposeAsync()
