@@ -106,30 +106,40 @@ internal sealed partial class GearsEngine
     public async Task<bool> LoadFromFileAsync(SessionDefinition definition, Func<Task<SessionCode>> load, Func<bool> isCurrent)
     {
         var origin = definition.Origin ?? throw new ArgumentException("code from a file names its file", nameof(definition));
-        await _changes.WaitAsync();
         try
         {
-            var existing = Sessions.FirstOrDefault(s => s.Id == definition.Id);
-            if (existing?.Definition.Origin is { } other && other != origin)
+            // Compiled (its packages restored) or loaded before taking the changes: others do not wait for it.
+            var code = await load();
+            await _changes.WaitAsync();
+            try
             {
-                throw new GearsException($"session {definition.Id} is already loaded from {other}");
+                var existing = Sessions.FirstOrDefault(s => s.Id == definition.Id);
+                if (existing?.Definition.Origin is { } other && other != origin)
+                {
+                    code.Dispose();
+                    throw new GearsException($"session {definition.Id} is already loaded from {other}");
+                }
+                var (_, registrations, run) = await InstallAsync(definition, code, existing, replaced: null, isCurrent);
+                if (existing is not null && existing.Definition.Origin is null)
+                {
+                    _store.Delete(existing.Id); // a submitted session of that name: the file takes its place for good
+                    LogSubmittedSessionReplaced(_logger, existing.Id, origin);
+                }
+                lock (_loadFailures)
+                {
+                    _loadFailures.Remove(definition.Id);
+                }
+                LogLoadedFromFile(_logger, definition.Id, origin, registrations.Count);
+                if (run is not null)
+                {
+                    StartRun(definition.Id, run);
+                }
+                return true;
             }
-            var (_, registrations, run) = await InstallAsync(definition, await load(), existing, replaced: null, isCurrent);
-            if (existing is not null && existing.Definition.Origin is null)
+            finally
             {
-                _store.Delete(existing.Id); // a submitted session of that name: the file takes its place for good
-                LogSubmittedSessionReplaced(_logger, existing.Id, origin);
+                _changes.Release();
             }
-            lock (_loadFailures)
-            {
-                _loadFailures.Remove(definition.Id);
-            }
-            LogLoadedFromFile(_logger, definition.Id, origin, registrations.Count);
-            if (run is not null)
-            {
-                StartRun(definition.Id, run);
-            }
-            return true;
         }
         catch (Exception) when (!isCurrent())
         {
@@ -144,10 +154,6 @@ internal sealed partial class GearsEngine
             }
             LogFileLoadFailed(_logger, origin, error);
             return false;
-        }
-        finally
-        {
-            _changes.Release();
         }
     }
 

@@ -172,6 +172,19 @@ public sealed class ScriptFolderTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task AScriptOfTheFolderUsesANuGetPackageItNames()
+    {
+        Write("humane.csx", """
+            #r "nuget: Humanizer.Core, 2.14.1"
+            using Humanizer;
+            GB(Readers.Command).Map(args => "a_file_of_the_folder".Humanize()).Register(trigger: "t_humane");
+            """);
+
+        await WaitForTriggerAsync("t_humane", "a file of the folder");
+        Assert.Equal(["Humanizer.Core==2.14.1"], Reply.Strings((await SessionAsync("humane"))!["requirements"]));
+    }
+
+    [Fact]
     public async Task NothingOutsideTheFolderIsReadNeitherThroughALinkNorThroughLoad()
     {
         File.WriteAllText(Path.Combine(_outside, "secret.csx"), Trigger("t_secret", "outside"));
