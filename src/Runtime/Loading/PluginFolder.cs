@@ -30,12 +30,40 @@ internal sealed partial class PluginFolder(string folder, GearsEngine engine, IL
     public async Task ScanAsync()
     {
         var root = ConfinedPath.Real(folder);
-        var found = new Dictionary<string, PluginFile>(); // by session id
-        var unreadable = new HashSet<string>();
-        var seen = new HashSet<string>();
-        foreach (var path in CandidatePaths(root))
+        var (found, unreadable) = Find(root);
+        // Sessions end first, so that a plugin that moved (to its own subfolder, say) can load under its name.
+        foreach (var (path, given) in _given.ToList())
         {
-            seen.Add(path);
+            if (!unreadable.Contains(path) && !(found.TryGetValue(given.Id, out var plugin) && plugin.Path == path))
+            {
+                _given.Remove(path);
+                await engine.UnloadFileAsync(given.Id, path);
+            }
+        }
+        foreach (var plugin in found.Values)
+        {
+            if (_given.TryGetValue(plugin.Path, out var given) && given == (plugin.Id, plugin.Fingerprint))
+            {
+                continue;
+            }
+            _given[plugin.Path] = (plugin.Id, plugin.Fingerprint);
+            // A plugin's session keeps no code text: its origin, the DLL, is what it is built from.
+            var definition = new SessionDefinition(plugin.Id, Code: "", Description: null, [], [], [], Origin: plugin.Path);
+            await engine.LoadFromFileAsync(definition, () => LoadAsync(plugin), () => IsCurrent(plugin, root));
+        }
+    }
+
+    /// <summary>
+    /// The plugins in the folder, by session id, and the DLLs that are there but could not be read
+    /// (being replaced, say): what was loaded from those stays until a scan can read them.
+    /// </summary>
+    private (Dictionary<string, PluginFile> Found, HashSet<string> Unreadable) Find(string root)
+    {
+        var found = new Dictionary<string, PluginFile>();
+        var unreadable = new HashSet<string>();
+        var candidates = CandidatePaths(root).ToList();
+        foreach (var path in candidates)
+        {
             var name = Path.GetFileNameWithoutExtension(path);
             if (!FileSessionId.IsValid(name))
             {
@@ -54,7 +82,6 @@ internal sealed partial class PluginFolder(string folder, GearsEngine engine, IL
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
-                // Gone since it was listed, or being replaced: what was loaded from it stays until a scan can read it.
                 if (File.Exists(path))
                 {
                     unreadable.Add(path);
@@ -75,32 +102,12 @@ internal sealed partial class PluginFolder(string folder, GearsEngine engine, IL
             }
             found[plugin.Id] = plugin;
         }
-        _hashes.ForgetUnused();
-
-        // Sessions end first, so that a plugin that moved (to its own subfolder, say) can load under its name.
-        foreach (var (path, given) in _given.ToList())
-        {
-            if (!unreadable.Contains(path) && !(found.TryGetValue(given.Id, out var plugin) && plugin.Path == path))
-            {
-                _given.Remove(path);
-                await engine.UnloadFileAsync(given.Id, path);
-            }
-        }
-        foreach (var path in _read.Keys.Where(path => !seen.Contains(path)).ToList())
+        foreach (var path in _read.Keys.Except(candidates).ToList())
         {
             _read.Remove(path);
         }
-        foreach (var plugin in found.Values)
-        {
-            if (_given.TryGetValue(plugin.Path, out var given) && given == (plugin.Id, plugin.Fingerprint))
-            {
-                continue;
-            }
-            _given[plugin.Path] = (plugin.Id, plugin.Fingerprint);
-            // A plugin's session keeps no code text: its origin, the DLL, is what it is built from.
-            var definition = new SessionDefinition(plugin.Id, Code: "", Description: null, [], [], [], Origin: plugin.Path);
-            await engine.LoadFromFileAsync(definition, () => LoadAsync(plugin), () => IsCurrent(plugin, root));
-        }
+        _hashes.ForgetUnused();
+        return (found, unreadable);
     }
 
     // A plugin directly in the folder, or in a subfolder of its own name.

@@ -216,8 +216,8 @@ public sealed class PluginFolderTests : IAsyncLifetime
     public async Task PluginsInSubfoldersOfTheirOwnEachLoadTheirOwnVersionOfADependency()
     {
         // Two plugins, each published with its own copy of Shared, in two versions.
-        var sharedV1 = WriteShared(Path.Combine(_plugins, "First", "Shared.dll"), version: "1");
-        var sharedV2 = WriteShared(Path.Combine(_plugins, "Second", "Shared.dll"), version: "2");
+        var sharedV1 = WriteShared(Path.Combine(_plugins, "First", "Shared.dll"), version: "1", text: "Shared 1");
+        var sharedV2 = WriteShared(Path.Combine(_plugins, "Second", "Shared.dll"), version: "2", text: "Shared 2");
         TestPlugins.Write(Path.Combine(_plugins, "First", "First.dll"), UsesShared("first"), MetadataReference.CreateFromImage(sharedV1));
         TestPlugins.Write(Path.Combine(_plugins, "Second", "Second.dll"), UsesShared("second"), MetadataReference.CreateFromImage(sharedV2));
 
@@ -226,24 +226,65 @@ public sealed class PluginFolderTests : IAsyncLifetime
         Assert.Equal(Frames.Array(Frames.Bulk("Shared 1")), await client.CommandAsync("RG.TRIGGER", "first"));
         Assert.Equal(Frames.Array(Frames.Bulk("Shared 2")), await client.CommandAsync("RG.TRIGGER", "second"));
         Assert.Equal(new[] { "First", "Second" }, (await PluginSessionsAsync(client)).Select(s => s.Id));
+    }
 
-        static byte[] WriteShared(string path, string version) => TestPlugins.Write(path, $$"""
-            [assembly: System.Reflection.AssemblyVersion("{{version}}.0.0.0")]
-            public static class SharedText
+    [Fact]
+    public async Task ADependencyReplacedInAPluginsSubfolderReloadsThePlugin()
+    {
+        var shared = WriteShared(Path.Combine(_plugins, "Dependent", "Shared.dll"), version: "1", text: "first build");
+        TestPlugins.Write(Path.Combine(_plugins, "Dependent", "Dependent.dll"), UsesShared("dependent"), MetadataReference.CreateFromImage(shared));
+        await using var client = await StartAsync();
+        Assert.Equal(Frames.Array(Frames.Bulk("first build")), await client.CommandAsync("RG.TRIGGER", "dependent"));
+
+        // The plugin's own DLL stays as it is.
+        WriteShared(Path.Combine(_plugins, "Dependent", "Shared.dll"), version: "1", text: "second build");
+
+        await WaitForTriggerAsync(client, "dependent", "second build");
+    }
+
+    private static byte[] WriteShared(string path, string version, string text) => TestPlugins.Write(path, $$"""
+        [assembly: System.Reflection.AssemblyVersion("{{version}}.0.0.0")]
+        public static class SharedText
+        {
+            public static string Version => "{{text}}";
+        }
+        """);
+
+    private static string UsesShared(string trigger) => $$"""
+        using SharpGears.Api;
+
+        public sealed class Plugin : IGearsPlugin
+        {
+            public void Register(IGears gears) =>
+                gears.GB(Readers.Command).Map(call => SharedText.Version).Register(trigger: "{{trigger}}");
+        }
+        """;
+
+    [Fact]
+    public async Task APluginsOwnCopyOfALibraryTheGatewayAlsoHasIsTheOneItUses()
+    {
+        // The gateway has StackExchange.Redis; this plugin ships an assembly of that name and version of its own.
+        var hostVersion = typeof(StackExchange.Redis.ConnectionMultiplexer).Assembly.GetName().Version!;
+        var own = TestPlugins.Write(Path.Combine(_plugins, "OwnCopy", "StackExchange.Redis.dll"), $$"""
+            [assembly: System.Reflection.AssemblyVersion("{{hostVersion}}")]
+            public static class OnlyInThePluginsCopy
             {
-                public static string Version => "Shared {{version}}";
+                public static string Text => "the plugin's own copy";
             }
             """);
-
-        static string UsesShared(string trigger) => $$"""
+        TestPlugins.Write(Path.Combine(_plugins, "OwnCopy", "OwnCopy.dll"), """
             using SharpGears.Api;
 
             public sealed class Plugin : IGearsPlugin
             {
                 public void Register(IGears gears) =>
-                    gears.GB(Readers.Command).Map(call => SharedText.Version).Register(trigger: "{{trigger}}");
+                    gears.GB(Readers.Command).Map(call => OnlyInThePluginsCopy.Text).Register(trigger: "own-copy");
             }
-            """;
+            """, MetadataReference.CreateFromImage(own));
+
+        await using var client = await StartAsync();
+
+        Assert.Equal(Frames.Array(Frames.Bulk("the plugin's own copy")), await client.CommandAsync("RG.TRIGGER", "own-copy"));
     }
 
     [Fact]
