@@ -7,7 +7,7 @@ using SharpGears.Runtime.Hosting;
 namespace SharpGears.Runtime.Loading;
 
 /// <summary>
-/// Watches the --scripts folder, when one is given. Started after the engine and before the gateway:
+/// Watches the --scripts and --plugins folders, when they are given. Started after the engine and before the gateway:
 /// the sessions of the files are in place when the first client connects.
 /// </summary>
 internal sealed class CodeFolders(IOptions<SharpGearsOptions> options, GearsEngine engine, ILoggerFactory loggerFactory) : IHostedService, IAsyncDisposable
@@ -24,6 +24,12 @@ internal sealed class CodeFolders(IOptions<SharpGearsOptions> options, GearsEngi
             var logger = loggerFactory.CreateLogger<ScriptFolder>();
             var folder = new ScriptFolder(scripts, engine, logger);
             await StartAsync(new FolderWatcher(scripts, quiet, s_poll, folder.ScanAsync, logger));
+        }
+        if (settings.Plugins is { } plugins)
+        {
+            var logger = loggerFactory.CreateLogger<PluginFolder>();
+            var folder = new PluginFolder(plugins, engine, logger);
+            await StartAsync(new FolderWatcher(plugins, quiet, s_poll, folder.ScanAsync, logger));
         }
     }
 

@@ -24,6 +24,9 @@ public sealed class GatewayHost : IAsyncDisposable
 
     internal BackendService Backend => _host.Services.GetRequiredService<BackendService>();
 
+    /// <summary>The engine, for tests that look at what RG.* cannot show (a session's load context).</summary>
+    internal Runtime.Engine.GearsEngine Engine => _host.Services.GetRequiredService<Runtime.Engine.GearsEngine>();
+
     /// <summary>Starts a gateway; <paramref name="arguments"/> are command-line flags (e.g. --backend).</summary>
     public static async Task<GatewayHost> StartAsync(params string[] arguments)
     {

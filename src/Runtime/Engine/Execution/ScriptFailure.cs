@@ -1,5 +1,7 @@
 using System.Diagnostics;
+using System.Runtime.Loader;
 using SharpGears.Api;
+using SharpGears.Runtime.Loading;
 
 namespace SharpGears.Runtime.Engine.Execution;
 
@@ -25,16 +27,24 @@ internal static class ScriptFailure
         return ScriptLine(exception) is { } line ? $"{text} (at {line})" : text;
     }
 
-    /// <summary>"name.csx:line 3": the innermost script frame of the exception's stack trace, if any.</summary>
+    /// <summary>
+    /// "name.csx:line 3": the innermost script frame of the exception's stack trace, if any; for a
+    /// plugin loaded with its .pdb, the innermost frame of its code ("StatusTextPlugin.cs:line 15").
+    /// </summary>
     public static string? ScriptLine(Exception exception)
     {
         foreach (var frame in new StackTrace(exception, fNeedFileInfo: true).GetFrames())
         {
-            if (frame.GetFileName() is { } file && file.EndsWith(".csx", StringComparison.Ordinal) && frame.GetFileLineNumber() > 0)
+            if (frame.GetFileName() is { } file && frame.GetFileLineNumber() > 0
+                && (file.EndsWith(".csx", StringComparison.Ordinal) || IsPluginCode(frame)))
             {
                 return $"{Path.GetFileName(file)}:line {frame.GetFileLineNumber()}";
             }
         }
         return exception.InnerException is { } inner ? ScriptLine(inner) : null;
     }
+
+    private static bool IsPluginCode(StackFrame frame) =>
+        frame.GetMethod()?.Module.Assembly is { IsCollectible: true } assembly
+        && AssemblyLoadContext.GetLoadContext(assembly) is PluginLoadContext;
 }
