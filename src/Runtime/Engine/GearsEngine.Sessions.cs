@@ -344,7 +344,7 @@ internal sealed partial class GearsEngine
         }
         catch (TimeoutException)
         {
-            throw new GearsException($"the script's body ran for more than the execution time-out of {(long)timeout.TotalMilliseconds} ms (RG.CONFIGSET ExecutionTimeout) and was abandoned; nothing was registered");
+            throw new GearsException($"the code's body (a script's top-level code, a plugin's Register) ran for more than the execution time-out of {(long)timeout.TotalMilliseconds} ms (RG.CONFIGSET ExecutionTimeout) and was abandoned; nothing was registered");
         }
         catch (Exception e) when (e is not GearsException and not ScriptCompilationException)
         {

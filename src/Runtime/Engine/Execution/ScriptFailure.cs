@@ -24,6 +24,10 @@ internal static class ScriptFailure
             return $"{Describe(call.InnerException!)} (at {call.Location})";
         }
         var text = exception is GearsException ? exception.Message : $"{exception.GetType().Name}: {exception.Message}";
+        if (exception is TypeInitializationException { InnerException: { } cause })
+        {
+            text += $" {Describe(cause)}"; // its own message only names the type: the cause is what to fix
+        }
         return ScriptLine(exception) is { } line ? $"{text} (at {line})" : text;
     }
 
