@@ -10,23 +10,8 @@ namespace SharpGears.Runtime.Tests.Loading;
 /// (Humanizer, which the gateway does not have) loaded from the plugin's own folder through its
 /// .deps.json.
 /// </summary>
-public sealed class PluginTemplateTests : IAsyncLifetime
+public sealed class PluginTemplateTests() : RedisAndFolderTest("sharpgears-template-")
 {
-    private readonly string _work = Directory.CreateTempSubdirectory("sharpgears-template-").FullName;
-    private RedisServer _redis = null!;
-
-    public Task InitializeAsync()
-    {
-        _redis = new RedisServer();
-        return Task.CompletedTask;
-    }
-
-    public async Task DisposeAsync()
-    {
-        await _redis.DisposeAsync();
-        Directory.Delete(_work, recursive: true);
-    }
-
     [Fact]
     public async Task TheTemplateBuildsAndItsPluginRunsInARunningGatewayWithItsOwnDependency()
     {
@@ -34,9 +19,9 @@ public sealed class PluginTemplateTests : IAsyncLifetime
         var output = await BuildTemplateAsync();
         Assert.True(File.Exists(Path.Combine(output, "Humanizer.dll")), "the build copies the plugin's dependency beside it");
         Assert.False(File.Exists(Path.Combine(output, "SharpGears.Api.dll")), "the Api is the gateway's, not copied beside the plugin");
-        var plugins = Path.Combine(_work, "plugins");
+        var plugins = Path.Combine(Folder, "plugins");
         await using var gateway = await GatewayProcess.StartAsync(
-            "--backend", _redis.Url, "--plugins", plugins, "--data-dir", Path.Combine(_work, "data"), "--SharpGears:ReloadDelay=50");
+            "--backend", Redis.Url, "--plugins", plugins, "--data-dir", Path.Combine(Folder, "data"), "--SharpGears:ReloadDelay=50");
         await using var client = await RawClient.ConnectAsync(gateway.Port);
 
         // As cp -r would: file by file, into a subfolder named after the plugin.
@@ -47,11 +32,11 @@ public sealed class PluginTemplateTests : IAsyncLifetime
         }
 
         await Wait.UntilAsync(async () => (await Gears.SessionsAsync(client)).Any(s => s.Id == "StatusText" && s.Registrations.Count == 1), "the plugin's session is there");
-        await Gears.WaitUntilListeningAsync(_redis.DirectAsync);
+        await Gears.WaitUntilListeningAsync(Redis.DirectAsync);
         Assert.Equal("+OK\r\n", await client.CommandAsync("SET", "status:order:7", "payment_overdue"));
         try
         {
-            await Wait.UntilAsync(async () => await _redis.DirectAsync("GET", "status-text:order:7") == Frames.Bulk("Payment overdue"), "the plugin writes the status' text");
+            await Wait.UntilAsync(async () => await Redis.DirectAsync("GET", "status-text:order:7") == Frames.Bulk("Payment overdue"), "the plugin writes the status' text");
         }
         catch (TimeoutException e)
         {
@@ -66,12 +51,12 @@ public sealed class PluginTemplateTests : IAsyncLifetime
     private async Task<string> BuildTemplateAsync()
     {
         var template = Path.Combine(RepositoryRoot(), "samples", "plugin-template");
-        var project = Directory.CreateDirectory(Path.Combine(_work, "StatusText")).FullName;
+        var project = Directory.CreateDirectory(Path.Combine(Folder, "StatusText")).FullName;
         foreach (var file in Directory.GetFiles(template).Where(f => f.EndsWith(".cs", StringComparison.Ordinal) || f.EndsWith(".csproj", StringComparison.Ordinal)))
         {
             File.Copy(file, Path.Combine(project, Path.GetFileName(file)));
         }
-        var output = Path.Combine(_work, "out");
+        var output = Path.Combine(Folder, "out");
         var api = typeof(IGearsPlugin).Assembly.Location;
         // No build servers: nothing of the build outlives the test.
         var build = await ChildProcess.RunAsync(

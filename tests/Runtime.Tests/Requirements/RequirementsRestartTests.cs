@@ -6,30 +6,9 @@ namespace SharpGears.Runtime.Tests.Requirements;
 /// A stored session comes back after a restart of the gateway with its requirements, read from the
 /// cache under --data-dir: nothing is restored again (so no package source is needed).
 /// </summary>
-public sealed class RequirementsRestartTests : IAsyncLifetime
+public sealed class RequirementsRestartTests() : RedisAndFolderTest("sg-requirements-restart-")
 {
-    private readonly string _dataDir = Directory.CreateTempSubdirectory("sg-requirements-restart-").FullName;
-    private RedisServer _redis = null!;
-
-    public Task InitializeAsync()
-    {
-        _redis = new RedisServer();
-        return Task.CompletedTask;
-    }
-
-    public async Task DisposeAsync()
-    {
-        await _redis.DisposeAsync();
-        try
-        {
-            Directory.Delete(_dataDir, recursive: true);
-        }
-        catch (IOException)
-        {
-        }
-    }
-
-    private Task<GatewayHost> StartGatewayAsync() => GatewayHost.StartAsync(_redis, "--data-dir", _dataDir);
+    private Task<GatewayHost> StartGatewayAsync() => GatewayHost.StartAsync(Redis, "--data-dir", Folder);
 
     // One package from a #r line, one from REQUIREMENTS; the trigger shows the version of each it runs with.
     private const string Code = """
@@ -53,7 +32,7 @@ public sealed class RequirementsRestartTests : IAsyncLifetime
             await using var client = await first.ConnectAsync();
             Assert.Equal("+OK\r\n", await client.CommandAsync("RG.CSEXECUTE", Code, "ID", "versions", "REQUIREMENTS", "Newtonsoft.Json==13.0.1"));
             Assert.Equal(expected, Reply.Strings(Reply.Parse(await client.CommandAsync("RG.TRIGGER", "versions"))));
-            project = Path.Combine(Assert.Single(Directory.GetDirectories(Path.Combine(_dataDir, "requirements", "sets"))), "requirements.csproj");
+            project = Path.Combine(Assert.Single(Directory.GetDirectories(Path.Combine(Folder, "requirements", "sets"))), "requirements.csproj");
             restoredAt = File.GetLastWriteTimeUtc(project);
         }
 

@@ -9,7 +9,7 @@ namespace SharpGears.Runtime.Tests.Streams;
 /// processed twice are those of the batch that was under way; nothing stays pending.
 /// </summary>
 [System.Runtime.Versioning.SupportedOSPlatform("linux")]
-public sealed class StreamCrashTests : IAsyncLifetime
+public sealed class StreamCrashTests() : RedisAndFolderTest("sg-stream-crash-")
 {
     private const int Entries = 1000, Batch = 50, Hang = 777, AddedWhileDown = 100;
 
@@ -27,32 +27,11 @@ public sealed class StreamCrashTests : IAsyncLifetime
         }).Register(prefix: "crash:*", batch: {{Batch}});
         """;
 
-    private readonly string _dataDir = Directory.CreateTempSubdirectory("sg-stream-crash-").FullName;
-    private RedisServer _redis = null!;
+    private Task<GatewayProcess> StartAsync() => GatewayProcess.StartAsync("--backend", Redis.Url, "--data-dir", Folder);
 
-    public Task InitializeAsync()
-    {
-        _redis = new RedisServer();
-        return Task.CompletedTask;
-    }
+    private async Task<long> IntegerAsync(params string[] command) => Assert.IsType<long>(Reply.Parse(await Redis.DirectAsync(command)));
 
-    public async Task DisposeAsync()
-    {
-        await _redis.DisposeAsync();
-        try
-        {
-            Directory.Delete(_dataDir, recursive: true);
-        }
-        catch (IOException)
-        {
-        }
-    }
-
-    private Task<GatewayProcess> StartAsync() => GatewayProcess.StartAsync("--backend", _redis.Url, "--data-dir", _dataDir);
-
-    private async Task<long> IntegerAsync(params string[] command) => Assert.IsType<long>(Reply.Parse(await _redis.DirectAsync(command)));
-
-    private async Task<string[]> StringsAsync(params string[] command) => Reply.Strings(Reply.Parse(await _redis.DirectAsync(command)));
+    private async Task<string[]> StringsAsync(params string[] command) => Reply.Strings(Reply.Parse(await Redis.DirectAsync(command)));
 
     private static IEnumerable<string[]> Adds(int from, int to) =>
         Enumerable.Range(from, to - from + 1).Select(i => new[] { "XADD", "crash:orders", $"1-{i}", "n", i.ToString() });
@@ -60,8 +39,8 @@ public sealed class StreamCrashTests : IAsyncLifetime
     [Fact]
     public async Task KilledMidBatchAndStartedAgainTheGatewayProcessesEveryEntryAtLeastOnceAndLosesNone()
     {
-        await _redis.DirectAsync("SET", "hang", "yes");
-        await Engine.Gears.PipelineDirectAsync(_redis.Port, [.. Adds(1, Entries)]);
+        await Redis.DirectAsync("SET", "hang", "yes");
+        await Engine.Gears.PipelineDirectAsync(Redis.Port, [.. Adds(1, Entries)]);
         var first = await StartAsync();
         try
         {
@@ -84,8 +63,8 @@ public sealed class StreamCrashTests : IAsyncLifetime
         Assert.Contains((pending, lastPending), new (long, string?)[] { ((long)Batch, $"1-{Hang - Hang % Batch + Batch}"), (2L * Batch, $"1-{Hang - Hang % Batch + 2 * Batch}") });
         Assert.Equal(Hang - 1, await IntegerAsync("SCARD", "seen"));
 
-        await _redis.DirectAsync("SET", "hang", "no");
-        await Engine.Gears.PipelineDirectAsync(_redis.Port, [.. Adds(Entries + 1, Entries + AddedWhileDown)]);
+        await Redis.DirectAsync("SET", "hang", "no");
+        await Engine.Gears.PipelineDirectAsync(Redis.Port, [.. Adds(Entries + 1, Entries + AddedWhileDown)]);
         await using var second = await StartAsync();
         await Wait.UntilAsync(async () => await IntegerAsync("SCARD", "seen") == Entries + AddedWhileDown, "every entry is processed", TimeSpan.FromSeconds(60));
 
@@ -100,7 +79,7 @@ public sealed class StreamCrashTests : IAsyncLifetime
 
         (long Count, string? First, string? Last) Pending()
         {
-            var summary = (object?[])Reply.Parse(_redis.DirectAsync("XPENDING", "crash:orders", "sharpgears:crash:0").GetAwaiter().GetResult())!;
+            var summary = (object?[])Reply.Parse(Redis.DirectAsync("XPENDING", "crash:orders", "sharpgears:crash:0").GetAwaiter().GetResult())!;
             return ((long)summary[0]!, (string?)summary[1], (string?)summary[2]);
         }
     }
