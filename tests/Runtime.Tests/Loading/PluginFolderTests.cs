@@ -11,32 +11,30 @@ namespace SharpGears.Runtime.Tests.Loading;
 /// unloads (and its context is collected), and one that fails to load is reported while the others
 /// and the gateway go on. The plugins are compiled here with Roslyn (see <see cref="TestPlugins"/>).
 /// </summary>
-public sealed class PluginFolderTests : IAsyncLifetime
+public sealed class PluginFolderTests() : RedisAndFolderTest("sharpgears-plugins-")
 {
-    private readonly string _plugins = ConfinedPath.Real(Directory.CreateTempSubdirectory("sharpgears-plugins-").FullName);
-    private RedisServer _redis = null!;
+    private string _plugins = null!;
     private GatewayHost? _gateway;
 
-    public Task InitializeAsync()
+    public override async Task InitializeAsync()
     {
-        _redis = new RedisServer();
-        return Task.CompletedTask;
+        await base.InitializeAsync();
+        _plugins = ConfinedPath.Real(Directory.CreateDirectory(Path.Combine(Folder, "plugins")).FullName);
     }
 
-    public async Task DisposeAsync()
+    public override async Task DisposeAsync()
     {
         if (_gateway is not null)
         {
             await _gateway.DisposeAsync();
         }
-        await _redis.DisposeAsync();
-        Directory.Delete(_plugins, recursive: true);
+        await base.DisposeAsync();
     }
 
     private async Task<RawClient> StartAsync()
     {
         // A short quiet time: the tests wait for conditions, not for the watcher.
-        _gateway = await GatewayHost.StartAsync(_redis, "--plugins", _plugins, "--SharpGears:ReloadDelay=50");
+        _gateway = await GatewayHost.StartAsync(Redis, "--plugins", _plugins, "--SharpGears:ReloadDelay=50");
         return await _gateway.ConnectAsync();
     }
 
@@ -157,7 +155,7 @@ public sealed class PluginFolderTests : IAsyncLifetime
         try
         {
             // The executable, as a user runs it: its log is what the user sees.
-            await using var gateway = await GatewayProcess.StartAsync("--backend", _redis.Url, "--plugins", _plugins, "--data-dir", data);
+            await using var gateway = await GatewayProcess.StartAsync("--backend", Redis.Url, "--plugins", _plugins, "--data-dir", data);
             await using var client = await RawClient.ConnectAsync(gateway.Port);
 
             Assert.Equal("+OK\r\n", await client.CommandAsync("SET", "still", "serving"));
