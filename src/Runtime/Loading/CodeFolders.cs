@@ -22,7 +22,7 @@ internal sealed class CodeFolders(IOptions<SharpGearsOptions> options, GearsEngi
         if (settings.Scripts is { } scripts)
         {
             var logger = loggerFactory.CreateLogger<ScriptFolder>();
-            var folder = new ScriptFolder(scripts, engine, logger);
+            var folder = new ScriptFolder(scripts, quiet, engine, logger);
             await StartAsync(new FolderWatcher(scripts, quiet, s_poll, folder.ScanAsync, logger));
         }
         if (settings.Plugins is { } plugins)

@@ -11,11 +11,21 @@ internal static class ConfinedPath
     /// <summary><paramref name="path"/> made absolute, with every link on the way (the last part too) followed.</summary>
     public static string Real(string path) => Real(path, MaxLinks);
 
-    /// <summary>True when <paramref name="path"/>, links followed, is strictly inside <paramref name="realRoot"/> (itself a <see cref="Real(string)"/> path).</summary>
+    /// <summary>
+    /// True when <paramref name="path"/>, links followed, is strictly inside <paramref name="realRoot"/>
+    /// (itself a <see cref="Real(string)"/> path); false for a loop of links, which leads nowhere.
+    /// </summary>
     public static bool IsInside(string realRoot, string path)
     {
         var root = Path.TrimEndingDirectorySeparator(realRoot);
-        return Real(path).StartsWith(root + Path.DirectorySeparatorChar, StringComparison.Ordinal);
+        try
+        {
+            return Real(path).StartsWith(root + Path.DirectorySeparatorChar, StringComparison.Ordinal);
+        }
+        catch (IOException)
+        {
+            return false;
+        }
     }
 
     private static string Real(string path, int linksLeft)

@@ -7,10 +7,12 @@ namespace SharpGears.Runtime.Loading;
 /// Scans a folder when it starts, then again once the folder has stayed unchanged for
 /// <paramref name="quiet"/> after a change (editors and build tools write in bursts: one scan sees
 /// the finished files), and every <paramref name="poll"/> anyway, since a file-system watcher can
-/// miss events (its buffer overflows, or the folder is on a network file system). A scan that throws
-/// is logged, and the next change or poll scans again.
+/// miss events (its buffer overflows, or the folder is on a network file system). A folder that keeps
+/// changing is scanned once per <paramref name="poll"/>. A scan that throws is logged, and the next
+/// change or poll scans again. A scan that answers true left a file for later (one written too recently
+/// to be whole, say): the folder is scanned again after a quiet period.
 /// </summary>
-internal sealed partial class FolderWatcher(string folder, TimeSpan quiet, TimeSpan poll, Func<Task> scan, ILogger logger) : IAsyncDisposable
+internal sealed partial class FolderWatcher(string folder, TimeSpan quiet, TimeSpan poll, Func<Task<bool>> scan, ILogger logger) : IAsyncDisposable
 {
     private readonly Channel<bool> _changes = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
     private readonly CancellationTokenSource _stopping = new();
@@ -54,8 +56,10 @@ internal sealed partial class FolderWatcher(string folder, TimeSpan quiet, TimeS
             {
                 if (await WaitForChangeAsync(poll, token))
                 {
-                    // Waits until a whole quiet period passes without a change.
-                    while (await WaitForChangeAsync(quiet, token))
+                    // Waits until a whole quiet period passes without a change, but no longer than a poll:
+                    // a folder that never stays quiet (a log written below it) is still scanned.
+                    var waited = System.Diagnostics.Stopwatch.StartNew();
+                    while (waited.Elapsed < poll && await WaitForChangeAsync(quiet, token))
                     {
                     }
                 }
@@ -87,7 +91,10 @@ internal sealed partial class FolderWatcher(string folder, TimeSpan quiet, TimeS
     {
         try
         {
-            await scan();
+            if (await scan())
+            {
+                Signal();
+            }
         }
         catch (Exception e)
         {

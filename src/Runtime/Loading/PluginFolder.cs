@@ -27,7 +27,8 @@ internal sealed partial class PluginFolder(string folder, GearsEngine engine, IL
     private readonly Dictionary<string, (string Fingerprint, Candidate Candidate)> _read = [];
     private readonly HashSet<string> _reported = [];
 
-    public async Task ScanAsync()
+    /// <summary>Loads what changed; false: nothing is left for a later scan (a DLL being written fails to load, and loads when it changes).</summary>
+    public async Task<bool> ScanAsync()
     {
         var root = ConfinedPath.Real(folder);
         var (found, unreadable) = Find(root);
@@ -51,6 +52,7 @@ internal sealed partial class PluginFolder(string folder, GearsEngine engine, IL
             var definition = new SessionDefinition(plugin.Id, Code: "", Description: null, [], [], [], Origin: plugin.Path);
             await engine.LoadFromFileAsync(definition, () => LoadAsync(plugin), () => IsCurrent(plugin, root));
         }
+        return false;
     }
 
     /// <summary>
@@ -72,7 +74,7 @@ internal sealed partial class PluginFolder(string folder, GearsEngine engine, IL
             }
             if (!ConfinedPath.IsInside(root, path))
             {
-                ReportOnce(path, "it is a link that leads out of the plugins folder; the file is ignored");
+                ReportOnce(path, "it is a link that leads out of the plugins folder (or a loop of links); the file is ignored");
                 continue;
             }
             PluginFile? plugin;
@@ -91,6 +93,11 @@ internal sealed partial class PluginFolder(string folder, GearsEngine engine, IL
             if (plugin is null)
             {
                 continue; // a dependency
+            }
+            if (!FileSessionId.IsValid(plugin.Id))
+            {
+                ReportOnce(path, $"its assembly name '{plugin.Id}' cannot be a session id (letters, digits, '_', '-' and '.'); the file is ignored");
+                continue;
             }
             if (found.TryGetValue(plugin.Id, out var other))
             {
@@ -130,7 +137,7 @@ internal sealed partial class PluginFolder(string folder, GearsEngine engine, IL
         return read.Candidate.Id is { } id ? new PluginFile(path, id, fingerprint, read.Candidate.Problem) : null;
     }
 
-    private static Candidate Identify(string path)
+    private Candidate Identify(string path)
     {
         try
         {
@@ -138,8 +145,10 @@ internal sealed partial class PluginFolder(string folder, GearsEngine engine, IL
         }
         catch (BadImageFormatException e)
         {
-            // Reported as the plugin it may be once it is whole (a copy under way), under its file's name.
-            return new Candidate(Path.GetFileNameWithoutExtension(path), $"{Path.GetFileName(path)} is not a .NET assembly, or not all of it is written yet ({e.Message})");
+            // Reported as the plugin it may be once it is whole (a copy under way): under the name it was
+            // loaded with, so that its loaded version stays, or else under its file's name.
+            var id = _given.TryGetValue(path, out var given) ? given.Id : Path.GetFileNameWithoutExtension(path);
+            return new Candidate(id, $"{Path.GetFileName(path)} is not a .NET assembly, or not all of it is written yet ({e.Message})");
         }
     }
 

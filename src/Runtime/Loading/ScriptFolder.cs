@@ -14,14 +14,21 @@ namespace SharpGears.Runtime.Loading;
 /// ends the sessions of files that are gone. A file that fails to load leaves its previous version
 /// working; it is tried again when it changes.
 /// </summary>
-internal sealed partial class ScriptFolder(string folder, GearsEngine engine, ILogger logger)
+internal sealed partial class ScriptFolder(string folder, TimeSpan quiet, GearsEngine engine, ILogger logger)
 {
     // What each file was when it was last given to the engine, loaded or not: unchanged files are left alone.
     private readonly Dictionary<string, (string Path, string Fingerprint)> _given = [];
     private readonly HashSet<string> _reported = [];
 
-    public async Task ScanAsync()
+    private bool _started;
+
+    /// <summary>Loads what changed; true when a file was left for a later scan (written too recently to be whole).</summary>
+    public async Task<bool> ScanAsync()
     {
+        // The files there at start load before the gateway serves: none is left for later.
+        var first = !_started;
+        _started = true;
+        var deferred = false;
         var root = ConfinedPath.Real(folder);
         var found = new Dictionary<string, ScriptFile>();
         foreach (var path in Directory.EnumerateFiles(root, "*.csx", SearchOption.TopDirectoryOnly).Order(StringComparer.Ordinal))
@@ -33,7 +40,7 @@ internal sealed partial class ScriptFolder(string folder, GearsEngine engine, IL
             }
             else if (!ConfinedPath.IsInside(root, path))
             {
-                ReportOnce(path, "it is a link that leads out of the scripts folder; the file is ignored");
+                ReportOnce(path, "it is a link that leads out of the scripts folder (or a loop of links); the file is ignored");
             }
             else if (ScriptFile.Read(path, root) is { } file) // null: gone since it was listed
             {
@@ -44,6 +51,11 @@ internal sealed partial class ScriptFolder(string folder, GearsEngine engine, IL
         {
             if (_given.TryGetValue(id, out var given) && given == (file.Path, file.Fingerprint))
             {
+                continue;
+            }
+            if (!first && DateTime.UtcNow - file.LastWritten < quiet)
+            {
+                deferred = true; // it may still be being written (a scan of the poll): the next scan takes it
                 continue;
             }
             if (given.Path is not null && given.Path != file.Path)
@@ -60,6 +72,7 @@ internal sealed partial class ScriptFolder(string folder, GearsEngine engine, IL
             _given.Remove(id);
             await engine.UnloadFileAsync(id, given.Path);
         }
+        return deferred;
     }
 
     private void ReportOnce(string path, string problem)
@@ -73,10 +86,13 @@ internal sealed partial class ScriptFolder(string folder, GearsEngine engine, IL
     [LoggerMessage(Level = LogLevel.Warning, Message = "{Path}: {Problem}")]
     private static partial void LogIgnored(ILogger logger, string path, string problem);
 
-    /// <summary>A script's text, and a fingerprint of it and of the files it <c>#load</c>s (recursively).</summary>
-    private sealed partial record ScriptFile(string Path, string Code, string Fingerprint)
+    /// <summary>
+    /// A script's text, a fingerprint of it and of the files it <c>#load</c>s (recursively), and when
+    /// the last of them was written.
+    /// </summary>
+    private sealed partial record ScriptFile(string Path, string Code, string Fingerprint, DateTime LastWritten)
     {
-        [GeneratedRegex("""^\s*#load\s+"(?<path>[^"]+)"\s*$""", RegexOptions.Multiline)]
+        [GeneratedRegex("""^\s*#load\s+"(?<path>[^"]+)"(\s*//.*)?\s*$""", RegexOptions.Multiline)]
         private static partial Regex LoadDirective();
 
         /// <summary>The file, or null when it (or a file it loads) vanished while being read.</summary>
@@ -86,8 +102,9 @@ internal sealed partial class ScriptFolder(string folder, GearsEngine engine, IL
             {
                 var code = File.ReadAllText(path);
                 using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-                AddToHash(hash, path, code, root, [path]);
-                return new ScriptFile(path, code, Convert.ToHexString(hash.GetHashAndReset()));
+                HashSet<string> files = [path];
+                AddToHash(hash, path, code, root, files);
+                return new ScriptFile(path, code, Convert.ToHexString(hash.GetHashAndReset()), files.Max(File.GetLastWriteTimeUtc));
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {

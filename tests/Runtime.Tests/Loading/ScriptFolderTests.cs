@@ -159,7 +159,7 @@ public sealed class ScriptFolderTests : IAsyncLifetime
         Write("lib/answers.csx", """static string Answer() => "shared v1";""");
         Write("lib/not-a-session.csx", Trigger("t_below", "below")); // below the folder: not a session
         Write("user.csx", """
-            #load "lib/answers.csx"
+            #load "lib/answers.csx" // Answer()
             GB(Readers.Command).Map(args => Answer()).Register(trigger: "t_user");
             """);
         await WaitForTriggerAsync("t_user", "shared v1");
@@ -202,6 +202,44 @@ public sealed class ScriptFolderTests : IAsyncLifetime
         Assert.StartsWith("ERR", await TriggerAsync("t_escape"));
         await WaitForTriggerAsync("t_alias", "v7");
         Assert.Equal(["alias", "escape", "inside"], (await _gears.SessionsAsync()).Select(s => s.Text("ID")).Order());
+    }
+
+    [Fact]
+    public async Task ALoopOfLinksIsIgnoredAndTheOtherFilesLoad()
+    {
+        File.CreateSymbolicLink(PathOf("loop1.csx"), PathOf("loop2.csx"));
+        File.CreateSymbolicLink(PathOf("loop2.csx"), PathOf("loop1.csx"));
+        Write("good.csx", Trigger("t_good", "good"));
+
+        await WaitForTriggerAsync("t_good", "good");
+        Assert.Equal(["good"], (await _gears.SessionsAsync()).Select(s => s.Text("ID")));
+    }
+
+    [Fact]
+    public async Task AFolderThatNeverStaysQuietIsStillScanned()
+    {
+        Directory.CreateDirectory(PathOf("logs"));
+        using var stop = new CancellationTokenSource();
+        // A log below the folder, written more often than the quiet period (500 ms) allows.
+        var writer = Task.Run(async () =>
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                await File.AppendAllTextAsync(PathOf("logs/app.log"), "busy\n");
+                await Task.Delay(50);
+            }
+        });
+        try
+        {
+            Write("busy.csx", Trigger("t_busy", "busy"));
+
+            await WaitForTriggerAsync("t_busy", "busy"); // scanned within a poll period (5 s) all the same
+        }
+        finally
+        {
+            await stop.CancelAsync();
+            await writer;
+        }
     }
 
     [Fact]
