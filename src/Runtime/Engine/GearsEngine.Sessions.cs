@@ -199,11 +199,13 @@ internal sealed partial class GearsEngine
     /// Compiles a script session's code: submitted code, or (with an <see cref="SessionDefinition.Origin"/>)
     /// a file of the scripts folder, which may <c>#load</c> the files beside it. Its requirements and
     /// <c>#r "nuget: ..."</c> lines are restored first: from the cache when they were restored before,
-    /// afresh with <paramref name="reinstallRequirements"/>.
+    /// afresh with <paramref name="reinstallRequirements"/>. A restore under way when SharpGears stops is
+    /// given up (its dotnet process killed), so that it holds neither the stop up nor outlives it.
     /// </summary>
     public async Task<SessionCode> CompileAsync(SessionDefinition definition, bool reinstallRequirements = false) =>
         await _compiler.Value.CompileAsync(
-            definition.Code, definition.Id, definition.Origin, [.. definition.Requirements.Select(PackageRequirement.FromRequirement)], reinstallRequirements);
+            definition.Code, definition.Id, definition.Origin, [.. definition.Requirements.Select(PackageRequirement.FromRequirement)], reinstallRequirements,
+            lifetime.ApplicationStopping);
 
     /// <summary>
     /// Under <see cref="_changes"/>: runs <paramref name="code"/> as <paramref name="definition"/>'s

@@ -26,7 +26,8 @@ internal sealed partial class GearsEngine(
     IOptions<SharpGearsOptions> options,
     BackendService backend,
     GearsSettings settings,
-    ILoggerFactory loggerFactory) : IHostedService, IAsyncDisposable
+    ILoggerFactory loggerFactory,
+    IHostApplicationLifetime lifetime) : IHostedService, IAsyncDisposable
 {
     /// <summary>On one node the shard id is forty zeros, as in RedisGears.</summary>
     public const string ShardId = "0000000000000000000000000000000000000000";

@@ -7,7 +7,7 @@ namespace SharpGears.Runtime.Tests.Requirements;
 /// <summary>
 /// The restorer on its own, with the real SDK and package source: a set is restored once, however many
 /// ask for it at the same time, and a restorer started afresh on the same folder (a restarted gateway)
-/// finds it in the cache.
+/// finds it in the cache; a restore given up (SharpGears stopping) kills its dotnet process.
 /// </summary>
 public sealed class PackageRestorerTests : IDisposable
 {
@@ -41,6 +41,58 @@ public sealed class PackageRestorerTests : IDisposable
 
         Assert.Equal(restored[0].RuntimeAssemblies, again.RuntimeAssemblies);
         Assert.Single(log.Messages, m => m.StartsWith("Restored requirements", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task ACancelledRestoreStopsAtOnceAndLeavesNoDotnetProcessBehind()
+    {
+        // A package source that accepts connections and never answers: the restore hangs on it.
+        using var silent = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        silent.Start();
+        var port = ((System.Net.IPEndPoint)silent.LocalEndpoint).Port;
+        File.WriteAllText(Path.Combine(_directory, "NuGet.Config"), $"""
+            <configuration>
+              <packageSources>
+                <clear />
+                <add key="silent" value="http://127.0.0.1:{port}/v3/index.json" allowInsecureConnections="true" />
+              </packageSources>
+            </configuration>
+            """);
+        var restorer = new PackageRestorer(_directory, new RecordingLogger());
+        using var stopping = new CancellationTokenSource();
+
+        var restore = restorer.RestoreAsync(RequirementSet.Of([new("Humanizer.Core", "2.14.1")]), cancellation: stopping.Token);
+        var asked = silent.AcceptSocketAsync();
+        var first = await Task.WhenAny(asked, restore).WaitAsync(TimeSpan.FromSeconds(60));
+        Assert.True(first == asked, $"the restore ended before asking the source: {restore.Exception?.GetBaseException().Message}");
+        using var connection = await asked; // dotnet restore is running, and waits for the source
+        await stopping.CancelAsync();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => restore.WaitAsync(TimeSpan.FromSeconds(30)));
+        Assert.Empty(ProcessesMentioning(_directory));
+    }
+
+    // Processes whose command line or working directory is in the folder (the restore runs in its set's folder).
+    private static List<int> ProcessesMentioning(string directory)
+    {
+        var found = new List<int>();
+        foreach (var proc in Directory.GetDirectories("/proc").Where(d => int.TryParse(Path.GetFileName(d), out _)))
+        {
+            try
+            {
+                var commandLine = File.ReadAllText(Path.Combine(proc, "cmdline")).Replace('\0', ' ');
+                var workingDirectory = new DirectoryInfo(Path.Combine(proc, "cwd")).LinkTarget ?? "";
+                if (commandLine.Contains(directory, StringComparison.Ordinal) || workingDirectory.StartsWith(directory, StringComparison.Ordinal))
+                {
+                    found.Add(int.Parse(Path.GetFileName(proc)));
+                }
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // gone meanwhile, or not ours to read
+            }
+        }
+        return found;
     }
 
     private sealed class RecordingLogger : ILogger
