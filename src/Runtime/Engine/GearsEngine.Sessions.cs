@@ -113,7 +113,7 @@ internal sealed partial class GearsEngine
             await _changes.WaitAsync();
             try
             {
-                var existing = Sessions.FirstOrDefault(s => s.Id == definition.Id);
+                var existing = SessionOf(definition.Id);
                 if (existing?.Definition.Origin is { } other && other != origin)
                 {
                     code.Dispose();
@@ -170,7 +170,7 @@ internal sealed partial class GearsEngine
                     _loadFailures.Remove(id);
                 }
             }
-            if (Sessions.FirstOrDefault(s => s.Id == id && s.Definition.Origin == origin) is { } session)
+            if (SessionOf(id) is { } session && session.Definition.Origin == origin)
             {
                 Remove(session, abortPending: false);
                 await RefreshAsync();
@@ -180,6 +180,14 @@ internal sealed partial class GearsEngine
         finally
         {
             _changes.Release();
+        }
+    }
+
+    private Session? SessionOf(string id)
+    {
+        lock (_sessions)
+        {
+            return _sessions.GetValueOrDefault(id);
         }
     }
 

@@ -27,7 +27,7 @@ internal sealed class PluginAssembly : SessionCode
         catch (BadImageFormatException e)
         {
             context?.Unload();
-            throw new GearsException($"{Path.GetFileName(path)} is not a .NET assembly, or not all of it is written yet ({e.Message})");
+            throw new GearsException(NotAWholeAssembly(path, e));
         }
         catch
         {
@@ -35,6 +35,10 @@ internal sealed class PluginAssembly : SessionCode
             throw;
         }
     }
+
+    /// <summary>What a plugin file that cannot be read as an assembly is told: most often a copy still under way.</summary>
+    public static string NotAWholeAssembly(string path, BadImageFormatException e) =>
+        $"{Path.GetFileName(path)} is not a .NET assembly, or not all of it is written yet ({e.Message})";
 
     public override Task RunAsync(IGears gears)
     {

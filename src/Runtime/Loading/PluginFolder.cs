@@ -18,14 +18,14 @@ namespace SharpGears.Runtime.Loading;
 /// version working, shows in RG.DUMPSESSIONS, and is tried again when it changes. Links that lead out
 /// of the folder are ignored.
 /// </summary>
-internal sealed partial class PluginFolder(string folder, GearsEngine engine, ILogger logger)
+internal sealed class PluginFolder(string folder, GearsEngine engine, ILogger logger)
 {
     private readonly FileHashes _hashes = new();
     // What each plugin file was when it was last given to the engine, loaded or not: unchanged files are left alone.
     private readonly Dictionary<string, (string Id, string Fingerprint)> _given = [];
     // What each candidate DLL turned out to be, for the fingerprint it had: its metadata is read again only when it changes.
     private readonly Dictionary<string, (string Fingerprint, Candidate Candidate)> _read = [];
-    private readonly HashSet<string> _reported = [];
+    private readonly IgnoredFiles _ignored = new(logger);
 
     /// <summary>Loads what changed; false: nothing is left for a later scan (a DLL being written fails to load, and loads when it changes).</summary>
     public async Task<bool> ScanAsync()
@@ -69,12 +69,12 @@ internal sealed partial class PluginFolder(string folder, GearsEngine engine, IL
             var name = Path.GetFileNameWithoutExtension(path);
             if (!FileSessionId.IsValid(name))
             {
-                ReportOnce(path, $"'{name}' cannot be a session id (letters, digits, '_', '-' and '.'); the file is ignored");
+                _ignored.Report(path, $"'{name}' cannot be a session id (letters, digits, '_', '-' and '.'); the file is ignored");
                 continue;
             }
             if (!ConfinedPath.IsInside(root, path))
             {
-                ReportOnce(path, "it is a link that leads out of the plugins folder (or a loop of links); the file is ignored");
+                _ignored.Report(path, "it is a link that leads out of the plugins folder (or a loop of links); the file is ignored");
                 continue;
             }
             PluginFile? plugin;
@@ -96,7 +96,7 @@ internal sealed partial class PluginFolder(string folder, GearsEngine engine, IL
             }
             if (!FileSessionId.IsValid(plugin.Id))
             {
-                ReportOnce(path, $"its assembly name '{plugin.Id}' cannot be a session id (letters, digits, '_', '-' and '.'); the file is ignored");
+                _ignored.Report(path, $"its assembly name '{plugin.Id}' cannot be a session id (letters, digits, '_', '-' and '.'); the file is ignored");
                 continue;
             }
             if (found.TryGetValue(plugin.Id, out var other))
@@ -104,7 +104,7 @@ internal sealed partial class PluginFolder(string folder, GearsEngine engine, IL
                 // One session per assembly name; the copy already loaded keeps it, so that a second copy does not take over.
                 var (kept, ignored) = _given.ContainsKey(plugin.Path) && !_given.ContainsKey(other.Path) ? (plugin, other) : (other, plugin);
                 found[plugin.Id] = kept;
-                ReportOnce(ignored.Path, $"assembly {plugin.Id} is loaded from {kept.Path}; this copy is ignored");
+                _ignored.Report(ignored.Path, $"assembly {plugin.Id} is loaded from {kept.Path}; this copy is ignored");
                 continue;
             }
             found[plugin.Id] = plugin;
@@ -148,7 +148,7 @@ internal sealed partial class PluginFolder(string folder, GearsEngine engine, IL
             // Reported as the plugin it may be once it is whole (a copy under way): under the name it was
             // loaded with, so that its loaded version stays, or else under its file's name.
             var id = _given.TryGetValue(path, out var given) ? given.Id : Path.GetFileNameWithoutExtension(path);
-            return new Candidate(id, $"{Path.GetFileName(path)} is not a .NET assembly, or not all of it is written yet ({e.Message})");
+            return new Candidate(id, PluginAssembly.NotAWholeAssembly(path, e));
         }
     }
 
@@ -187,17 +187,6 @@ internal sealed partial class PluginFolder(string folder, GearsEngine engine, IL
         }
         return Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(text.ToString())));
     }
-
-    private void ReportOnce(string path, string problem)
-    {
-        if (_reported.Add(path + "\0" + problem))
-        {
-            LogIgnored(logger, path, problem);
-        }
-    }
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "{Path}: {Problem}")]
-    private static partial void LogIgnored(ILogger logger, string path, string problem);
 
     /// <summary>
     /// What a DLL is: a plugin (<paramref name="Id"/>, its assembly's name), or a file that is not a

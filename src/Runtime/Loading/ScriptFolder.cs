@@ -18,7 +18,7 @@ internal sealed partial class ScriptFolder(string folder, TimeSpan quiet, GearsE
 {
     // What each file was when it was last given to the engine, loaded or not: unchanged files are left alone.
     private readonly Dictionary<string, (string Path, string Fingerprint)> _given = [];
-    private readonly HashSet<string> _reported = [];
+    private readonly IgnoredFiles _ignored = new(logger);
 
     private bool _started;
 
@@ -36,11 +36,11 @@ internal sealed partial class ScriptFolder(string folder, TimeSpan quiet, GearsE
             var id = Path.GetFileNameWithoutExtension(path);
             if (!FileSessionId.IsValid(id))
             {
-                ReportOnce(path, $"'{id}' cannot be a session id (letters, digits, '_', '-' and '.'); the file is ignored");
+                _ignored.Report(path, $"'{id}' cannot be a session id (letters, digits, '_', '-' and '.'); the file is ignored");
             }
             else if (!ConfinedPath.IsInside(root, path))
             {
-                ReportOnce(path, "it is a link that leads out of the scripts folder (or a loop of links); the file is ignored");
+                _ignored.Report(path, "it is a link that leads out of the scripts folder (or a loop of links); the file is ignored");
             }
             else if (ScriptFile.Read(path, root) is { } file) // null: gone since it was listed
             {
@@ -74,17 +74,6 @@ internal sealed partial class ScriptFolder(string folder, TimeSpan quiet, GearsE
         }
         return deferred;
     }
-
-    private void ReportOnce(string path, string problem)
-    {
-        if (_reported.Add(path))
-        {
-            LogIgnored(logger, path, problem);
-        }
-    }
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "{Path}: {Problem}")]
-    private static partial void LogIgnored(ILogger logger, string path, string problem);
 
     /// <summary>
     /// A script's text, a fingerprint of it and of the files it <c>#load</c>s (recursively), and when

@@ -64,11 +64,10 @@ internal sealed class ScriptCompiler(PackageRestorer? restorer = null)
             throw new ScriptCompilationException($"compilation failed: {string.Join("; ", errors)}", errors);
         }
         var set = RequirementSet.Of(requirements.Concat(directives));
-        var packages = set.IsEmpty
-            ? RestoredPackages.None
-            : await (restorer ?? throw new GearsException("NuGet requirements cannot be restored here")).RestoreAsync(set, reinstallRequirements, cancellation);
+        var packages = RestoredPackages.None;
         if (!set.IsEmpty)
         {
+            packages = await (restorer ?? throw new GearsException("NuGet requirements cannot be restored here")).RestoreAsync(set, reinstallRequirements, cancellation);
             compilation = WithPackages(compilation, packages);
         }
         return Emit(compilation, tree, name, packages);
