@@ -16,11 +16,11 @@ public static class AvgOperation
                 (total, record) => (total.Sum + extractor(record), total.Count + 1),
                 (total, shard) => (total.Sum + shard.Sum, total.Count + shard.Count),
                 "Avg")
-            .With<double>(new MapStep(total =>
+            .With<double>(MapStep.Of(total =>
             {
                 var (sum, count) = ((double, long))total!;
-                return ValueTask.FromResult<object?>(sum / count);
-            }) { Operation = "Avg" });
+                return sum / count;
+            }) with { Operation = "Avg" });
     }
 
     /// <summary>Passes on one record: the average of the records, each read as a number (a string "2.5" too).</summary>

@@ -21,5 +21,5 @@ public static class DistinctOperation
                     return set;
                 },
                 "Distinct")
-            .With<T>(new FlatMapStep(set => ValueTask.FromResult(((HashSet<T>)set!).Cast<object?>())) { Operation = "Distinct" });
+            .With<T>(FlatMapStep.Of(set => ((HashSet<T>)set!).Cast<object?>()) with { Operation = "Distinct" });
 }

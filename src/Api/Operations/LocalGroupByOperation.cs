@@ -31,7 +31,10 @@ internal static class GroupSteps
             Key(extractor),
             (key, value, record) => ValueTask.FromResult<object?>(reducer((TKey)key!, value is null ? default : (TValue)value, (T)record!)),
             Pair<TKey, TValue>,
-            zero is null ? null : () => zero());
+            zero is null ? null : () => zero())
+        {
+            Folder = () => new GroupFolder<T, TKey, TValue>(extractor, reducer, zero),
+        };
     }
 
     public static AccumulateByStep Fold<T, TKey, TValue>(Func<T, TKey> extractor, Func<TKey, TValue?, T, Task<TValue>> reducer, Func<TValue>? zero)

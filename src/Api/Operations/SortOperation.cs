@@ -30,11 +30,11 @@ public static class SortOperation
                     return list;
                 },
                 "Sort")
-            .With<T>(new FlatMapStep(list =>
+            .With<T>(FlatMapStep.Of(list =>
             {
                 var records = (List<T>)list!;
                 IEnumerable<T> sorted = reverse ? records.OrderByDescending(key, comparer) : records.OrderBy(key, comparer);
-                return ValueTask.FromResult(sorted.Cast<object?>());
-            }) { Operation = "Sort" });
+                return sorted.Cast<object?>();
+            }) with { Operation = "Sort" });
     }
 }

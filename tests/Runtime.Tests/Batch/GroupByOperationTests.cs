@@ -105,4 +105,23 @@ public sealed class GroupByOperationTests(GearsFixture fixture) : IClassFixture<
         Assert.Equal(["""{"key":"a","value":3}""", """{"key":"b","value":5}"""], reply.SortedTexts);
         Assert.Equal([reply.Failure("bad record", Runs.LineOf(code, "throw"))], reply.Errors);
     }
+
+    // The synchronous lambdas run through a typed fold, the awaited ones through the general one: both keep these rules.
+    [Theory]
+    [InlineData("(string? k, long sum, string[] s) => s[1] == \"bad\" ? throw new InvalidOperationException(\"bad record\") : sum + long.Parse(s[1])")]
+    [InlineData("async (string? k, long sum, string[] s) => { await Task.Yield(); return s[1] == \"bad\" ? throw new InvalidOperationException(\"bad record\") : sum + long.Parse(s[1]); }")]
+    public async Task ANullKeyIsAGroupAndAGroupWhoseEveryFoldFailedIsLeftOut(string reducer)
+    {
+        var prefix = await fixture.KeysAsync("groupby-null-key", "-:1", "a:2", "-:3", "only:bad", "a:bad");
+        var code = $$"""
+            GB().Map(r => ((string)r.Value!).Split(':'))
+                .GroupBy(s => s[0] == "-" ? null : s[0], {{reducer}})
+                .Run("{{prefix}}*");
+            """;
+
+        var reply = await fixture.RunAsync(code);
+
+        Assert.Equal(["""{"key":"a","value":2}""", """{"key":null,"value":4}"""], reply.SortedTexts);
+        Assert.Equal([reply.Failure("bad record", Runs.LineOf(code, "throw")), reply.Failure("bad record", Runs.LineOf(code, "throw"))], reply.Errors);
+    }
 }

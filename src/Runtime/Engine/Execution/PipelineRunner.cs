@@ -96,53 +96,113 @@ internal sealed class PipelineRunner
         var aborted = _execution.Aborted;
         switch (_steps[index])
         {
-            case MapStep map:
+            case MapStep { Sync: { } map }:
                 var mapped = new List<object?>(records.Count);
                 foreach (var record in records)
                 {
                     aborted.ThrowIfCancellationRequested();
-                    if (await CallAsync(map.Apply, record) is (true, var value))
+                    if (TryCall(map, record, out var value) && (_execution.CanDeferToStepEnd || await StepEndedAsync()))
                     {
                         mapped.Add(value);
                     }
                 }
                 return mapped;
 
-            case FlatMapStep flatMap:
+            case FlatMapStep { Sync: { } flatMap }:
                 var expanded = new List<object?>(records.Count);
                 foreach (var record in records)
                 {
                     aborted.ThrowIfCancellationRequested();
-                    if (await CallAsync(static (step, record) => ListAsync(step.Apply(record)), flatMap, record) is (true, var items))
+                    if (TryCall(static (step, record) => Whole(step(record)), flatMap, record, out var items) && (_execution.CanDeferToStepEnd || await StepEndedAsync()))
                     {
                         expanded.AddRange(items);
                     }
                 }
                 return expanded;
 
-            case FilterStep filter:
+            case FilterStep { Sync: { } filter }:
                 var kept = new List<object?>(records.Count);
                 foreach (var record in records)
                 {
                     aborted.ThrowIfCancellationRequested();
-                    if (await CallAsync(filter.Keep, record) is (true, true))
+                    if (TryCall(filter, record, out var keep) && (_execution.CanDeferToStepEnd || await StepEndedAsync()) && keep)
                     {
                         kept.Add(record);
                     }
                 }
                 return kept;
 
-            case ForEachStep forEach:
+            case ForEachStep { Sync: { } forEach }:
                 var passed = new List<object?>(records.Count);
                 foreach (var record in records)
                 {
                     aborted.ThrowIfCancellationRequested();
-                    if (await CallAsync(static (step, record) => AsResult(step.Apply(record)), forEach, record) is (true, _))
+                    if (TryCall(static (step, record) => { step(record); return true; }, forEach, record, out _) && (_execution.CanDeferToStepEnd || await StepEndedAsync()))
                     {
                         passed.Add(record);
                     }
                 }
                 return passed;
+
+            case AccumulateByStep { Folder: { } newFolder }:
+                var folder = (IGroupFolder)(_state[index] ??= newFolder());
+                foreach (var record in records)
+                {
+                    aborted.ThrowIfCancellationRequested();
+                    if (TryCall(static (folder, record) => { folder.Fold(record); return true; }, folder, record, out _) && !_execution.CanDeferToStepEnd)
+                    {
+                        await StepEndedAsync();
+                    }
+                }
+                return [];
+
+            case MapStep map:
+                var mappedAsync = new List<object?>(records.Count);
+                foreach (var record in records)
+                {
+                    aborted.ThrowIfCancellationRequested();
+                    if (await CallAsync(map.Apply, record) is (true, var value))
+                    {
+                        mappedAsync.Add(value);
+                    }
+                }
+                return mappedAsync;
+
+            case FlatMapStep flatMap:
+                var expandedAsync = new List<object?>(records.Count);
+                foreach (var record in records)
+                {
+                    aborted.ThrowIfCancellationRequested();
+                    if (await CallAsync(static (step, record) => ListAsync(step.Apply(record)), flatMap, record) is (true, var items))
+                    {
+                        expandedAsync.AddRange(items);
+                    }
+                }
+                return expandedAsync;
+
+            case FilterStep filter:
+                var keptAsync = new List<object?>(records.Count);
+                foreach (var record in records)
+                {
+                    aborted.ThrowIfCancellationRequested();
+                    if (await CallAsync(filter.Keep, record) is (true, true))
+                    {
+                        keptAsync.Add(record);
+                    }
+                }
+                return keptAsync;
+
+            case ForEachStep forEach:
+                var passedAsync = new List<object?>(records.Count);
+                foreach (var record in records)
+                {
+                    aborted.ThrowIfCancellationRequested();
+                    if (await CallAsync(static (step, record) => AsResult(step.Apply(record)), forEach, record) is (true, _))
+                    {
+                        passedAsync.Add(record);
+                    }
+                }
+                return passedAsync;
 
             case LimitStep limit:
                 var window = (LimitState)(_state[index] ??= new LimitState(limit.Start, limit.Length));
@@ -206,6 +266,7 @@ internal sealed class PipelineRunner
     private ValueTask<List<object?>?> GatheredAsync(int index) => (_steps[index], _state[index]) switch
     {
         (AccumulateStep, Accumulator { Any: true } total) => ValueTask.FromResult<List<object?>?>([total.Value]),
+        (AccumulateByStep, IGroupFolder folder) => ValueTask.FromResult<List<object?>?>(folder.Results()),
         (AccumulateByStep step, Groups<object?> groups) => ValueTask.FromResult<List<object?>?>(groups.Select(step.Pair)),
         (BatchGroupByStep step, Groups<List<object?>> batches) => ReduceAsync(step, batches),
         _ => ValueTask.FromResult<List<object?>?>(null),
@@ -228,16 +289,57 @@ internal sealed class PipelineRunner
     // A FlatMap lambda may return a lazy sequence, which runs (and may throw) as it is enumerated:
     // that is part of the lambda's call, so it is enumerated within it. A collection (an array from
     // Split) is already whole: it is not copied twice.
-    private static async ValueTask<IEnumerable<object?>> ListAsync(ValueTask<IEnumerable<object?>> pending)
-    {
-        var items = await pending;
-        return items is ICollection<object?> ? items : [.. items];
-    }
+    private static async ValueTask<IEnumerable<object?>> ListAsync(ValueTask<IEnumerable<object?>> pending) => Whole(await pending);
+
+    private static IEnumerable<object?> Whole(IEnumerable<object?> items) => items is ICollection<object?> ? items : [.. items];
 
     private static async ValueTask<bool> AsResult(ValueTask done)
     {
         await done;
         return true;
+    }
+
+    // Calls a synchronous lambda. False when it failed and the run goes on without its record.
+    private bool TryCall<T1, T>(Func<T1, T> lambda, T1 argument, out T result)
+    {
+        try
+        {
+            result = lambda(argument);
+            return true;
+        }
+        catch (Exception e) when (Tolerated(e))
+        {
+            result = default!;
+            return false;
+        }
+    }
+
+    private bool TryCall<T1, T2, T>(Func<T1, T2, T> lambda, T1 first, T2 second, out T result)
+    {
+        try
+        {
+            result = lambda(first, second);
+            return true;
+        }
+        catch (Exception e) when (Tolerated(e))
+        {
+            result = default!;
+            return false;
+        }
+    }
+
+    // Waits for the command a synchronous lambda ended with (ExecuteAtStepEnd). False when it failed.
+    private async ValueTask<bool> StepEndedAsync()
+    {
+        try
+        {
+            await _execution.StepEndedAsync();
+            return true;
+        }
+        catch (Exception e) when (Tolerated(e))
+        {
+            return false;
+        }
     }
 
     // Calls a lambda and waits for its result (and the command it ended with). False when it failed

@@ -77,7 +77,10 @@ internal static class RunReaders
         }
         var count = request.Count.ToString(System.Globalization.CultureInfo.InvariantCulture);
         Task<object?> Scan(string cursor) => backend.ExecuteAsync("SCAN", cursor, "MATCH", request.Pattern, "COUNT", count);
+        // Redis' work is the limit: it always has the next page and the values of this one queued
+        // while the records of the page before are handed over.
         var page = Scan("0");
+        Task<List<object?>>? previous = null;
         while (true)
         {
             stop.ThrowIfCancellationRequested();
@@ -89,16 +92,22 @@ internal static class RunReaders
             {
                 page = Scan(cursor);
             }
-            if (keys.Length > 0)
+            var current = keys.Length == 0 ? null : withValues ? RecordsAsync(keys, request.ReadValue, backend) : Task.FromResult<List<object?>>([.. keys]);
+            if (previous is not null)
             {
-                var batch = withValues ? await RecordsAsync(keys, request.ReadValue, backend).ConfigureAwait(false) : [.. keys];
+                var batch = await previous.ConfigureAwait(false);
                 execution.ReadTicks += Stopwatch.GetTimestamp() - started;
                 yield return batch;
             }
+            previous = current;
             if (cursor == "0")
             {
-                yield break;
+                break;
             }
+        }
+        if (previous is not null)
+        {
+            yield return await previous.ConfigureAwait(false);
         }
     }
 
