@@ -25,3 +25,16 @@ start_redis() {
 }
 # median: of the numbers on standard input, separated by spaces or lines
 median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
+# require TOOL...: each on PATH (or an executable path), or exit saying what installs it
+require() {
+  local tool
+  for tool; do command -v "$tool" >/dev/null || die "missing $tool: eng/install-deps.sh bench"; done
+}
+# require_redis_py PYTHON: that interpreter imports redis-py (Debian's python3-redis)
+require_redis_py() { "$1" -c 'import redis' 2>/dev/null || die "missing redis-py for $1 (apt-get install python3-redis)"; }
+expect() {  # expect WHAT GOT WANTED
+  [[ $2 == "$3" ]] || die "$1: got '$2', expected '$3'"
+}
+# The gateway to run: GATEWAY_DLL names another build (never rebuilt by a script), or this checkout's.
+# shellcheck disable=SC2034  # used by the scripts that source this file
+gateway_dll=${GATEWAY_DLL:-src/Runtime/bin/Release/net10.0/SharpGears.Runtime.dll}

@@ -27,15 +27,11 @@ case ${1:-} in
   --quick) rounds=3 n=2000 ;;
   *) echo "usage: $0 [--quick]" >&2; exit 2 ;;
 esac
-for tool in redis-server redis-cli dotnet python3; do
-  command -v "$tool" >/dev/null || { echo "missing $tool: eng/install-deps.sh bench" >&2; exit 1; }
-done
-# GATEWAY_DLL: run another build of the gateway (never rebuilt by this script)
-gateway_dll=${GATEWAY_DLL:-src/Runtime/bin/Release/net10.0/SharpGears.Runtime.dll}
 client_dll=bench/ReadThrough/bin/Release/net10.0/SharpGears.ReadThroughBench.dll
 
 # shellcheck source=bench/lib.sh
 source bench/lib.sh
+require redis-server redis-cli dotnet python3
 
 [[ -n ${GATEWAY_DLL:-} ]] || dotnet build src/Runtime -c Release -v quiet -nologo >/dev/null
 dotnet build bench/ReadThrough -c Release -v quiet -nologo >/dev/null

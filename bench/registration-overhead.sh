@@ -30,14 +30,10 @@ case ${1:-} in
   *) echo "usage: $0 [--quick]" >&2; exit 2 ;;
 esac
 keyspace=100000 clients=50
-for tool in redis-server redis-cli redis-benchmark dotnet python3; do
-  command -v "$tool" >/dev/null || { echo "missing $tool: eng/install-deps.sh bench" >&2; exit 1; }
-done
-# GATEWAY_DLL: run another build of the gateway (never rebuilt by this script)
-gateway_dll=${GATEWAY_DLL:-src/Runtime/bin/Release/net10.0/SharpGears.Runtime.dll}
 
 # shellcheck source=bench/lib.sh
 source bench/lib.sh
+require redis-server redis-cli redis-benchmark dotnet python3
 # submit GATEWAY NAME CODE: RG.CSEXECUTE through the gateway, which must reply OK
 submit() {
   local reply
@@ -47,9 +43,6 @@ submit() {
 # triggered GATEWAY: the sum of numTriggered over the gateway's registrations
 triggered() { redis-cli -p "${gw[$1]}" RG.DUMPREGISTRATIONS | awk 'prev == "numTriggered" {s += $1} {prev = $1} END {print s + 0}'; }
 misses() { redis-cli -p "${backend[$1]}" INFO stats | tr -d '\r' | sed -n 's/^keyspace_misses://p'; }
-expect() {  # expect WHAT GOT WANTED
-  [[ $2 == "$3" ]] || die "$1: got '$2', expected '$3'"
-}
 
 [[ -n ${GATEWAY_DLL:-} ]] || dotnet build src/Runtime -c Release -v quiet -nologo >/dev/null
 

@@ -30,18 +30,11 @@ case ${1:-} in
   *) echo "usage: $0 [--quick]" >&2; exit 2 ;;
 esac
 python=/usr/bin/python3
-for tool in redis-server redis-cli dotnet "$python"; do
-  command -v "$tool" >/dev/null || { echo "missing $tool: eng/install-deps.sh bench" >&2; exit 1; }
-done
-"$python" -c 'import redis' 2>/dev/null || { echo "missing redis-py for $python (apt-get install python3-redis)" >&2; exit 1; }
-# GATEWAY_DLL: run another build of the gateway (never rebuilt by this script)
-gateway_dll=${GATEWAY_DLL:-src/Runtime/bin/Release/net10.0/SharpGears.Runtime.dll}
 
 # shellcheck source=bench/lib.sh
 source bench/lib.sh
-expect() {  # expect WHAT GOT WANTED
-  [[ $2 == "$3" ]] || die "$1: got '$2', expected '$3'"
-}
+require redis-server redis-cli dotnet "$python"
+require_redis_py "$python"
 kb() { sed -n "s/^$2:[[:space:]]*\([0-9]*\) kB/\1/p" "/proc/$1/status"; }  # kb PID VmRSS|VmHWM
 
 [[ -n ${GATEWAY_DLL:-} ]] || dotnet build src/Runtime -c Release -v quiet -nologo >/dev/null

@@ -96,48 +96,54 @@ internal sealed class PipelineRunner
         var aborted = _execution.Aborted;
         switch (_steps[index])
         {
-            case MapStep { Sync: { } map }:
+            case MapStep map:
                 var mapped = new List<object?>(records.Count);
                 foreach (var record in records)
                 {
                     aborted.ThrowIfCancellationRequested();
-                    if (TryCall(map, record, out var value) && (_execution.CanDeferToStepEnd || await StepEndedAsync()))
+                    if (await (map.Sync is { } sync ? Call(sync, record) : CallAsync(map.Apply, record)) is (true, var value))
                     {
                         mapped.Add(value);
                     }
                 }
                 return mapped;
 
-            case FlatMapStep { Sync: { } flatMap }:
+            case FlatMapStep flatMap:
                 var expanded = new List<object?>(records.Count);
                 foreach (var record in records)
                 {
                     aborted.ThrowIfCancellationRequested();
-                    if (TryCall(static (step, record) => Whole(step(record)), flatMap, record, out var items) && (_execution.CanDeferToStepEnd || await StepEndedAsync()))
+                    var called = flatMap.Sync is { } sync
+                        ? Call(static (lambda, record) => Whole(lambda(record)), sync, record)
+                        : CallAsync(static (step, record) => ListAsync(step.Apply(record)), flatMap, record);
+                    if (await called is (true, var items))
                     {
                         expanded.AddRange(items);
                     }
                 }
                 return expanded;
 
-            case FilterStep { Sync: { } filter }:
+            case FilterStep filter:
                 var kept = new List<object?>(records.Count);
                 foreach (var record in records)
                 {
                     aborted.ThrowIfCancellationRequested();
-                    if (TryCall(filter, record, out var keep) && (_execution.CanDeferToStepEnd || await StepEndedAsync()) && keep)
+                    if (await (filter.Sync is { } sync ? Call(sync, record) : CallAsync(filter.Keep, record)) is (true, true))
                     {
                         kept.Add(record);
                     }
                 }
                 return kept;
 
-            case ForEachStep { Sync: { } forEach }:
+            case ForEachStep forEach:
                 var passed = new List<object?>(records.Count);
                 foreach (var record in records)
                 {
                     aborted.ThrowIfCancellationRequested();
-                    if (TryCall(static (step, record) => { step(record); return true; }, forEach, record, out _) && (_execution.CanDeferToStepEnd || await StepEndedAsync()))
+                    var called = forEach.Sync is { } sync
+                        ? Call(static (lambda, record) => { lambda(record); return true; }, sync, record)
+                        : CallAsync(static (step, record) => AsResult(step.Apply(record)), forEach, record);
+                    if (await called is (true, _))
                     {
                         passed.Add(record);
                     }
@@ -149,60 +155,9 @@ internal sealed class PipelineRunner
                 foreach (var record in records)
                 {
                     aborted.ThrowIfCancellationRequested();
-                    if (TryCall(static (folder, record) => { folder.Fold(record); return true; }, folder, record, out _) && !_execution.CanDeferToStepEnd)
-                    {
-                        await StepEndedAsync();
-                    }
+                    await Call(static (folder, record) => { folder.Fold(record); return true; }, folder, record);
                 }
                 return [];
-
-            case MapStep map:
-                var mappedAsync = new List<object?>(records.Count);
-                foreach (var record in records)
-                {
-                    aborted.ThrowIfCancellationRequested();
-                    if (await CallAsync(map.Apply, record) is (true, var value))
-                    {
-                        mappedAsync.Add(value);
-                    }
-                }
-                return mappedAsync;
-
-            case FlatMapStep flatMap:
-                var expandedAsync = new List<object?>(records.Count);
-                foreach (var record in records)
-                {
-                    aborted.ThrowIfCancellationRequested();
-                    if (await CallAsync(static (step, record) => ListAsync(step.Apply(record)), flatMap, record) is (true, var items))
-                    {
-                        expandedAsync.AddRange(items);
-                    }
-                }
-                return expandedAsync;
-
-            case FilterStep filter:
-                var keptAsync = new List<object?>(records.Count);
-                foreach (var record in records)
-                {
-                    aborted.ThrowIfCancellationRequested();
-                    if (await CallAsync(filter.Keep, record) is (true, true))
-                    {
-                        keptAsync.Add(record);
-                    }
-                }
-                return keptAsync;
-
-            case ForEachStep forEach:
-                var passedAsync = new List<object?>(records.Count);
-                foreach (var record in records)
-                {
-                    aborted.ThrowIfCancellationRequested();
-                    if (await CallAsync(static (step, record) => AsResult(step.Apply(record)), forEach, record) is (true, _))
-                    {
-                        passedAsync.Add(record);
-                    }
-                }
-                return passedAsync;
 
             case LimitStep limit:
                 var window = (LimitState)(_state[index] ??= new LimitState(limit.Start, limit.Length));
@@ -299,46 +254,46 @@ internal sealed class PipelineRunner
         return true;
     }
 
-    // Calls a synchronous lambda. False when it failed and the run goes on without its record.
-    private bool TryCall<T1, T>(Func<T1, T> lambda, T1 argument, out T result)
+    // Calls a synchronous lambda, with the same result as CallAsync: at once, unless the lambda ended
+    // with a command (ExecuteAtStepEnd) to wait for.
+    private ValueTask<(bool Ok, T Value)> Call<T1, T>(Func<T1, T> lambda, T1 argument)
     {
+        T value;
         try
         {
-            result = lambda(argument);
-            return true;
+            value = lambda(argument);
         }
         catch (Exception e) when (Tolerated(e))
         {
-            result = default!;
-            return false;
+            return ValueTask.FromResult((false, default(T)!));
         }
+        return _execution.CanDeferToStepEnd ? ValueTask.FromResult((true, value)) : AfterStepEndAsync(value);
     }
 
-    private bool TryCall<T1, T2, T>(Func<T1, T2, T> lambda, T1 first, T2 second, out T result)
+    private ValueTask<(bool Ok, T Value)> Call<T1, T2, T>(Func<T1, T2, T> lambda, T1 first, T2 second)
     {
+        T value;
         try
         {
-            result = lambda(first, second);
-            return true;
+            value = lambda(first, second);
         }
         catch (Exception e) when (Tolerated(e))
         {
-            result = default!;
-            return false;
+            return ValueTask.FromResult((false, default(T)!));
         }
+        return _execution.CanDeferToStepEnd ? ValueTask.FromResult((true, value)) : AfterStepEndAsync(value);
     }
 
-    // Waits for the command a synchronous lambda ended with (ExecuteAtStepEnd). False when it failed.
-    private async ValueTask<bool> StepEndedAsync()
+    private async ValueTask<(bool Ok, T Value)> AfterStepEndAsync<T>(T value)
     {
         try
         {
             await _execution.StepEndedAsync();
-            return true;
+            return (true, value);
         }
         catch (Exception e) when (Tolerated(e))
         {
-            return false;
+            return (false, default!);
         }
     }
 
