@@ -2,17 +2,20 @@
 # Read-through latency of a FIRST GET (p50, p99): through the gateway, where a keymiss registration
 # linked to GET fetches the key from a second Redis (the source), SETs it in the cache and overrides
 # the client's reply, against the application doing the same itself (GET from the cache: miss; GET
-# from the source; SET into the cache; use the value). Both peers in one run, printed as ratios.
+# from the source; SET into the cache; use the value). All peers in one run, printed as ratios.
 #
 #   bench/read-through.sh            5 rounds of N=20000 first GETs per peer (the figures in the README)
 #   bench/read-through.sh --quick    3 rounds of N=2000
 #
 # Servers: one source redis-server holding rt:<i> (32-byte values), and per peer its own empty cache
-# redis-server (the gateway's backend; the application's cache); the gateway runs
-#   GB().ForEach(r => { string? v = source.StringGet(r.Key); Execute("SET", r.Key, v); OverrideReply(v); })
+# redis-server (a gateway's backend; the application's cache). The gateway runs
+#   var source = ConnectRedis(<source>);
+#   GB().ForEach(r => { var v = (string?)source.Execute("GET", r.Key); Execute("SET", r.Key, v); OverrideReply(v); })
 #       .Register(eventTypes: ["keymiss"], commands: ["get"], mode: ExecutionMode.AsyncLocal);
-# with source = ConnectionMultiplexer.Connect(<source>).GetDatabase().
-# The client, bench/ReadThrough (C#, the same code for both peers), is a minimal synchronous RESP
+# A third peer, "sg+SE.Redis", is a second gateway whose script fetches with StackExchange.Redis
+# (source = ConnectionMultiplexer.Connect(<source>).GetDatabase(); source.StringGet(r.Key)), as the
+# classic tutorial does: what a script pays for that client's thread hand-offs.
+# The client, bench/ReadThrough (C#, the same code for every peer), is a minimal synchronous RESP
 # client on plain sockets (TCP_NODELAY), one connection per server; it times each logical read with
 # Stopwatch and checks the value it got. Each round FLUSHALLs the peer's cache (never the source),
 # reads rt:0..N-1 once (all misses), then checks that every key is in the cache with its value. Rounds
@@ -36,24 +39,34 @@ require redis-server redis-cli dotnet python3
 [[ -n ${GATEWAY_DLL:-} ]] || dotnet build src/Runtime -c Release -v quiet -nologo >/dev/null
 dotnet build bench/ReadThrough -c Release -v quiet -nologo >/dev/null
 
-source_port=$(free_port) gw_cache_port=$(free_port) app_cache_port=$(free_port) gw_port=$(free_port)
+source_port=$(free_port) app_cache_port=$(free_port)
+gw_port=$(free_port) gw_cache_port=$(free_port) se_port=$(free_port) se_cache_port=$(free_port)
 start_redis source "$source_port"
-start_redis gateway-cache "$gw_cache_port"
 start_redis app-cache "$app_cache_port"
-wait_ping "$source_port"; wait_ping "$gw_cache_port"; wait_ping "$app_cache_port"
-dotnet "$gateway_dll" --port "$gw_port" --backend "redis://127.0.0.1:$gw_cache_port" \
-  --data-dir "$work/data" --log-level Warning >"$work/gateway.log" 2>&1 & pids+=($!)
-wait_ping "$gw_port"
+start_redis gateway-cache "$gw_cache_port"
+start_redis seredis-gateway-cache "$se_cache_port"
+for port in "$source_port" "$app_cache_port" "$gw_cache_port" "$se_cache_port"; do wait_ping "$port"; done
 
-registration="var source = ConnectionMultiplexer.Connect(\"127.0.0.1:$source_port\").GetDatabase();
+# start_gateway NAME PORT BACKEND_PORT SCRIPT: a gateway on PORT with SCRIPT registered through RG.CSEXECUTE.
+start_gateway() {
+  dotnet "$gateway_dll" --port "$2" --backend "redis://127.0.0.1:$3" \
+    --data-dir "$work/$1-data" --log-level Warning >"$work/$1.log" 2>&1 & pids+=($!)
+  wait_ping "$2"
+  # The first registration compiles the script with Roslyn: allow it time, but not forever.
+  local reply
+  reply=$(timeout 60 redis-cli -p "$2" RG.CSEXECUTE "$4" 2>&1) || true
+  if [[ $reply != OK ]]; then
+    echo "$1: RG.CSEXECUTE replied '${reply:-<nothing>}', expected OK; last lines of its log:" >&2
+    tail -n 20 "$work/$1.log" >&2; exit 1
+  fi
+}
+start_gateway gateway "$gw_port" "$gw_cache_port" "var source = ConnectRedis(\"127.0.0.1:$source_port\");
+GB().ForEach(r => { var v = (string?)source.Execute(\"GET\", r.Key); Execute(\"SET\", r.Key, v); OverrideReply(v); })
+    .Register(eventTypes: [\"keymiss\"], commands: [\"get\"], mode: ExecutionMode.AsyncLocal);"
+start_gateway seredis-gateway "$se_port" "$se_cache_port" "var source = ConnectionMultiplexer.Connect(\"127.0.0.1:$source_port\").GetDatabase();
 GB().ForEach(r => { string? v = source.StringGet(r.Key); Execute(\"SET\", r.Key, v); OverrideReply(v); })
     .Register(eventTypes: [\"keymiss\"], commands: [\"get\"], mode: ExecutionMode.AsyncLocal);"
-# The first registration compiles the script with Roslyn: allow it time, but not forever.
-reply=$(timeout 60 redis-cli -p "$gw_port" RG.CSEXECUTE "$registration" 2>&1) || true
-if [[ $reply != OK ]]; then
-  echo "RG.CSEXECUTE replied '${reply:-<nothing>}', expected OK; last lines of the gateway's log:" >&2
-  tail -n 20 "$work/gateway.log" >&2; exit 1
-fi
 
 dotnet "$client_dll" n="$n" rounds="$rounds" warmup="$warmup" gateway="$gw_port" \
-  gateway-cache="$gw_cache_port" app-cache="$app_cache_port" source="$source_port"
+  gateway-cache="$gw_cache_port" app-cache="$app_cache_port" source="$source_port" \
+  seredis-gateway="$se_port" seredis-gateway-cache="$se_cache_port"

@@ -19,6 +19,8 @@ internal static class ScriptUnloadMemory
 
         public Task<object?> ExecuteAsync(string command, params object?[] arguments) => throw new NotSupportedException();
 
+        public IRedisConnection ConnectRedis(string address) => throw new NotSupportedException();
+
         public void Log(string message, LogLevel level = LogLevel.Notice) { }
 
         public string? ConfigGet(string key) => null;

@@ -6,8 +6,10 @@
 // (A B, B A, ...) and each round starts from an empty cache (FLUSHALL of the cache, never of the source).
 //
 //   SharpGears.ReadThroughBench n=20000 rounds=5 warmup=2000 gateway=P gateway-cache=P app-cache=P source=P
+//                               [seredis-gateway=P seredis-gateway-cache=P]
 //
 // gateway: the gateway's port; gateway-cache: its backend (flushed and checked directly);
+// seredis-gateway (optional): a second gateway, whose script fetches with StackExchange.Redis;
 // app-cache: the application's cache Redis; source: the Redis holding rt:<i> (filled here).
 // Exit status 1 when any value was wrong or any key was not in the cache afterwards.
 using System.Diagnostics;
@@ -64,18 +66,23 @@ using (var filler = new Resp(Option("source")))
     }
 }
 
-var gateway = new Resp(Option("gateway"));
-var gatewayCache = new Resp(Option("gateway-cache"));
 var appCache = new Resp(Option("app-cache"));
 var appSource = new Resp(Option("source"));
 
-var peers = new[]
+// A gateway peer: its port and its backend's; the same first GET, whatever its script fetches with.
+Peer Gateway(string name, string option)
 {
-    new Peer("sharpgears", gatewayCache, i =>
+    var gateway = new Resp(Option(option));
+    return new Peer(name, new Resp(Option($"{option}-cache")), i =>
     {
         gateway.Begin(2).Arg("GET"u8).Arg(keys[i]).Flush();
         return gateway.ReadBulk(out var value) && value.SequenceEqual(values[i]);
-    }),
+    });
+}
+
+var peers = new List<Peer>
+{
+    Gateway("sharpgears", "gateway"),
     new Peer("application", appCache, i =>
     {
         appCache.Begin(2).Arg("GET"u8).Arg(keys[i]).Flush();
@@ -94,6 +101,10 @@ var peers = new[]
         return stored && fetched.SequenceEqual(values[i]); // "use the value" (read before the next read)
     }),
 };
+if (options.ContainsKey("seredis-gateway"))
+{
+    peers.Add(Gateway("sg+SE.Redis", "seredis-gateway"));
+}
 
 // Warm-up (JIT tiering in the gateway and here): the first keys once per peer, then an empty cache again.
 foreach (var peer in peers)
@@ -142,9 +153,13 @@ foreach (var peer in peers)
 {
     Console.WriteLine($"{peer.Name,-12} {peer.Median(s => s.P50),8:F1} {peer.Median(s => s.P99),8:F1} {peer.Median(s => s.P999),8:F1} {peer.Median(s => s.Mean),8:F1}");
 }
-double Ratio(Func<Stats, double> stat) => peers[0].Median(stat) / peers[1].Median(stat);
+double Ratio(Peer peer, Func<Stats, double> stat) => peer.Median(stat) / peers[1].Median(stat);
 Console.WriteLine();
-Console.WriteLine($"ratio sharpgears/application  p99 = {Ratio(s => s.P99):F2}  (target <= 1.00)   p50 = {Ratio(s => s.P50):F2}   mean = {Ratio(s => s.Mean):F2}");
+foreach (var peer in peers.Where(p => p != peers[1]))
+{
+    var target = peer == peers[0] ? "  (target <= 1.00)" : "";
+    Console.WriteLine($"ratio {peer.Name}/application  p99 = {Ratio(peer, s => s.P99):F2}{target}   p50 = {Ratio(peer, s => s.P50):F2}   mean = {Ratio(peer, s => s.Mean):F2}");
+}
 Console.WriteLine(failed
     ? "correctness: FAILED (see the right/cached columns)"
     : $"correctness: every value right, every key in the cache afterwards ({rounds} x {n} per peer)");

@@ -36,6 +36,15 @@ public interface IGears
     /// <summary>As <see cref="Execute"/>, without blocking the caller while Redis answers.</summary>
     Task<object?> ExecuteAsync(string command, params object?[] arguments);
 
+    /// <summary>
+    /// A client of another Redis at <paramref name="address"/>: <c>host:port</c>, or
+    /// <c>redis://[user:password@]host:port[/db]</c>. It connects when first used (a source that is down
+    /// when the script loads fails the calls, not the load), reconnects after a failure, and is closed
+    /// when the script is replaced or unregistered. A script's synchronous calls take the same short
+    /// path as <see cref="Execute"/>, which makes it the fast way to read through from a Redis.
+    /// </summary>
+    IRedisConnection ConnectRedis(string address);
+
     /// <summary>Writes to SharpGears' log, naming the script.</summary>
     void Log(string message, LogLevel level = LogLevel.Notice);
 

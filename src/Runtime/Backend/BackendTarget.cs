@@ -14,11 +14,11 @@ internal sealed record BackendTarget(EndPoint EndPoint, int Database, string? Us
     /// <summary>
     /// Parses <c>redis://[user:password@]host:port[/db]</c>, or <c>unix:///path/to/redis.sock[?db=N]</c>.
     /// </summary>
-    public static BackendTarget Parse(string url)
+    public static BackendTarget Parse(string url, string option = "--backend")
     {
         if (!Uri.TryCreate(url, UriKind.Absolute, out var uri))
         {
-            throw new FormatException($"--backend '{url}' is not a URL; expected redis://[user:password@]host:port[/db]");
+            throw new FormatException($"{option} '{url}' is not a URL; expected redis://[user:password@]host:port[/db]");
         }
         string? user = null, password = null;
         if (!string.IsNullOrEmpty(uri.UserInfo))
@@ -34,7 +34,7 @@ internal sealed record BackendTarget(EndPoint EndPoint, int Database, string? Us
                 var path = uri.AbsolutePath.Trim('/');
                 if (path.Length > 0 && (!int.TryParse(path, out database) || database < 0))
                 {
-                    throw new FormatException($"--backend '{url}': the database '{path}' is not a number");
+                    throw new FormatException($"{option} '{url}': the database '{path}' is not a number");
                 }
                 var port = uri.IsDefaultPort || uri.Port < 0 ? 6379 : uri.Port;
                 EndPoint endPoint = IPAddress.TryParse(uri.Host.Trim('[', ']'), out var address)
@@ -46,7 +46,7 @@ internal sealed record BackendTarget(EndPoint EndPoint, int Database, string? Us
                 _ = int.TryParse(query["db"], out var db);
                 return new BackendTarget(new UnixDomainSocketEndPoint(uri.AbsolutePath), db, user, password);
             default:
-                throw new FormatException($"--backend '{url}': the scheme must be redis:// or unix://");
+                throw new FormatException($"{option} '{url}': the scheme must be redis:// or unix://");
         }
     }
 

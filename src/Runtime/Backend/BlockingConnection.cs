@@ -145,5 +145,14 @@ internal sealed class BlockingConnection : IDisposable
         }
     }
 
+    /// <summary>True once <see cref="Break"/> closed it: a call failed half way, so what the connection holds is unknown.</summary>
+    public bool IsBroken { get; private set; }
+
+    public void Break()
+    {
+        IsBroken = true;
+        _socket.Dispose();
+    }
+
     public void Dispose() => _socket.Dispose();
 }

@@ -7,31 +7,37 @@ using SharpGears.Runtime.Protocol;
 namespace SharpGears.Runtime.Engine;
 
 /// <summary>
-/// SharpGears' own client of the backend, for what scripts <c>Execute</c>, logged in with the
-/// <c>--backend</c> credentials. Two ways in:
+/// A client of one Redis: SharpGears' own client of the backend (what scripts <c>Execute</c>, logged
+/// in with the <c>--backend</c> credentials), or one a script made with <c>ConnectRedis</c>. Two ways in:
 /// <list type="bullet">
 /// <item>asynchronous calls share one connection, kept open and reconnected like a shared lane, with
 /// the commands of all callers pipelined on it; each is a <see cref="PendingCommand"/> that the
 /// connection answers directly, in order;</item>
-/// <item>synchronous calls from an execution worker (a thread that <see cref="AdoptCurrentThread"/>)
-/// go over a connection of that thread's own with one blocking write and read, as RedisGears' execute
-/// runs inline: no hand-off between threads, which is most of the cost of a small command.</item>
+/// <item>synchronous calls are one blocking write and read on a connection of their own, as
+/// RedisGears' execute runs inline: no hand-off between threads, which is most of the cost of a small
+/// command. An execution worker (a thread that <see cref="AdoptCurrentThread"/>) keeps one such
+/// connection per client, so a script's commands keep their order and connection state (MULTI);
+/// other threads borrow an idle one for the call.</item>
 /// </list>
 /// </summary>
-internal sealed class BackendClient(BackendTarget target, ILogger logger, TimeSpan blockingReplyTimeout) : IAsyncDisposable
+internal sealed class BackendClient(BackendTarget target, ILogger logger, TimeSpan blockingReplyTimeout, string clientName = "sharpgears-engine", string description = "the backend Redis")
+    : IRedisConnection
 {
-    private readonly SharedLane _lane = new(target, logger, authenticate: true, clientName: "sharpgears-engine");
+    private readonly SharedLane _lane = new(target, logger, authenticate: true, clientName: clientName);
+    private readonly ThreadLocal<BlockingConnection?> _threadConnection = new();
+    private readonly ConcurrentBag<BlockingConnection> _idle = [];
     private readonly List<BlockingConnection> _blocking = [];
+    private int _disposed;
 
     [ThreadStatic]
-    private static ThreadConnection? t_connection;
+    private static bool t_keepsConnections;
 
     public Task<bool> StartAsync(CancellationToken cancellationToken) => _lane.StartAsync(cancellationToken);
 
     /// <summary>
     /// Runs <paramref name="command"/> with <paramref name="arguments"/> (strings as UTF-8, byte
     /// arrays as they are, numbers in invariant culture) and returns its reply as <see cref="RespValue"/>
-    /// describes; an error reply, or a backend that cannot be reached, throws a <see cref="GearsException"/>.
+    /// describes; an error reply, or a Redis that cannot be reached, throws a <see cref="GearsException"/>.
     /// </summary>
     public async Task<object?> ExecuteAsync(string command, params object?[] arguments)
     {
@@ -51,53 +57,79 @@ internal sealed class BackendClient(BackendTarget target, ILogger logger, TimeSp
             }
             // The connection was replaced under us: once more, on the new one.
         }
-        throw new GearsException($"SharpGears cannot reach the backend Redis ({_lane.LastError ?? "connection lost"})");
+        throw new GearsException($"SharpGears cannot reach {description} ({_lane.LastError ?? "connection lost"})");
     }
 
-    /// <summary>
-    /// As <see cref="ExecuteAsync"/>, blocking the caller: on an execution worker over its own
-    /// connection, elsewhere by waiting for the shared one.
-    /// </summary>
-    public object? Execute(string command, params object?[] arguments) =>
-        t_connection is { } own && own.Client == this
-            ? ExecuteBlocking(own, command, arguments)
-            : ExecuteAsync(command, arguments).GetAwaiter().GetResult();
-
-    /// <summary>From now on, this thread's synchronous calls use a connection of its own (made when first needed).</summary>
-    public void AdoptCurrentThread() => t_connection = new ThreadConnection(this);
-
-    private object? ExecuteBlocking(ThreadConnection own, string command, object?[] arguments)
+    /// <summary>As <see cref="ExecuteAsync"/>, blocking the caller on a connection of its own (see the class).</summary>
+    public object? Execute(string command, params object?[] arguments)
     {
-        if (own.Connection is null)
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+        if (t_keepsConnections)
         {
+            var own = _threadConnection.Value ??= Connect();
             try
             {
-                own.Connection = BlockingConnection.Connect(target, "sharpgears-worker", selectDatabase: true, blockingReplyTimeout);
+                return Execute(own, command, arguments);
             }
-            catch (Exception e) when (e is SocketException or IOException or TimeoutException or AggregateException or GearsException)
+            catch (GearsException) when (own.IsBroken)
             {
-                throw new GearsException($"SharpGears cannot reach the backend Redis ({(e is AggregateException a ? a.InnerException?.Message : e.Message)})");
-            }
-            lock (_blocking)
-            {
-                _blocking.Add(own.Connection);
+                _threadConnection.Value = null; // the next call reconnects
+                throw;
             }
         }
+        var borrowed = _idle.TryTake(out var idle) ? idle : Connect();
+        var result = Execute(borrowed, command, arguments);
+        _idle.Add(borrowed); // not reached when the connection broke
+        return result;
+    }
+
+    /// <summary>From now on, this thread keeps a connection of its own to each client it calls synchronously.</summary>
+    public static void AdoptCurrentThread() => t_keepsConnections = true;
+
+    private BlockingConnection Connect()
+    {
+        BlockingConnection connection;
         try
         {
-            return own.Connection.Execute(command, arguments);
+            connection = BlockingConnection.Connect(target, clientName, selectDatabase: true, blockingReplyTimeout);
+        }
+        catch (Exception e) when (e is SocketException or IOException or TimeoutException or AggregateException or GearsException)
+        {
+            throw new GearsException($"SharpGears cannot reach {description} ({(e is AggregateException a ? a.InnerException?.Message : e.Message)})");
+        }
+        lock (_blocking)
+        {
+            _blocking.Add(connection);
+        }
+        return connection;
+    }
+
+    private object? Execute(BlockingConnection connection, string command, object?[] arguments)
+    {
+        try
+        {
+            return connection.Execute(command, arguments);
         }
         catch (Exception e) when (e is SocketException or IOException or ObjectDisposedException)
         {
-            // Whether the command ran is unknown, so it is not sent again; the next call reconnects.
-            own.Connection.Dispose();
-            own.Connection = null;
-            throw new GearsException($"the connection to the backend Redis was lost during {command} ({e.Message}); it may or may not have run");
+            // Whether the command ran is unknown, so it is not sent again.
+            connection.Break();
+            lock (_blocking)
+            {
+                _blocking.Remove(connection);
+            }
+            throw new GearsException($"the connection to {description} was lost during {command} ({e.Message}); it may or may not have run");
         }
     }
 
+    public void Dispose() => DisposeAsync().AsTask().GetAwaiter().GetResult();
+
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
         await _lane.DisposeAsync();
         lock (_blocking)
         {
@@ -105,13 +137,8 @@ internal sealed class BackendClient(BackendTarget target, ILogger logger, TimeSp
             {
                 connection.Dispose();
             }
+            _blocking.Clear();
         }
-    }
-
-    private sealed class ThreadConnection(BackendClient client)
-    {
-        public BackendClient Client { get; } = client;
-
-        public BlockingConnection? Connection { get; set; }
+        _threadConnection.Dispose();
     }
 }

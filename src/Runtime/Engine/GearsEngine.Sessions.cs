@@ -311,8 +311,8 @@ internal sealed partial class GearsEngine
     /// <summary>Runs the code's body and creates (without activating) the registrations it made.</summary>
     private async Task<(Session Session, List<Registration> Registrations, Api.Pipeline.RunRequest? Run)> BuildAsync(SessionDefinition definition, SessionCode code)
     {
-        var gears = new SessionGears(definition.Id, this, _client, Settings, _scriptLogger);
         var session = new Session(definition, code);
+        var gears = new SessionGears(session, this, _client, Settings, _scriptLogger);
         try
         {
             await RunBodyAsync(code, gears);
@@ -327,7 +327,7 @@ internal sealed partial class GearsEngine
                     registrations.Add(registration);
                 }
             }
-            gears.Attach(session);
+            gears.Attach();
             return (session, registrations, gears.PendingRun);
         }
         catch

@@ -64,8 +64,8 @@ internal sealed partial class GearsEngine(
         _store = new SessionStore(options.Value.DataDir, _logger);
         _client = new BackendClient(target, loggerFactory.CreateLogger<BackendClient>(), Settings.Timeout);
         await _client.StartAsync(cancellationToken);
-        _pool = new ExecutionPool("execution", Settings.Threads, () => Settings.Timeout, _logger, _client.AdoptCurrentThread);
-        _dispatchThread = new ExecutionPool("sync dispatch", 1, () => Settings.Timeout, _logger, _client.AdoptCurrentThread);
+        _pool = new ExecutionPool("execution", Settings.Threads, () => Settings.Timeout, _logger, BackendClient.AdoptCurrentThread);
+        _dispatchThread = new ExecutionPool("sync dispatch", 1, () => Settings.Timeout, _logger, BackendClient.AdoptCurrentThread);
         _executor = new RegistrationExecutor(Settings, _logger, () => Interlocked.Increment(ref _sequence));
         _dispatcher = new KeyEventDispatcher(_dispatchThread, _pool, _executor, _client);
         _streams = new StreamProcessor(_client, _dispatcher, _executor, loggerFactory.CreateLogger<StreamProcessor>());

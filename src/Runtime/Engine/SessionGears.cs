@@ -2,6 +2,7 @@ using System.Collections.Immutable;
 using Microsoft.Extensions.Logging;
 using SharpGears.Api;
 using SharpGears.Api.Pipeline;
+using SharpGears.Runtime.Backend;
 using SharpGears.Runtime.Engine.Configuration;
 using SharpGears.Runtime.Engine.Execution;
 using SharpGears.Runtime.Engine.Executions;
@@ -16,11 +17,11 @@ namespace SharpGears.Runtime.Engine;
 /// argument of a plugin's <c>Register</c>). Registrations made while the code's body runs are held
 /// until the body has finished without error; only then does the session replace what it upgrades.
 /// </summary>
-internal sealed partial class SessionGears(string sessionId, GearsEngine engine, BackendClient backend, GearsSettings settings, ILogger logger)
+internal sealed partial class SessionGears(Session session, GearsEngine engine, BackendClient backend, GearsSettings settings, ILogger logger)
     : IGears, IGearsRuntime
 {
     private readonly List<RegistrationRequest> _pending = [];
-    private Session? _session;
+    private bool _attached;
 
     /// <summary>The registrations the body made, in order.</summary>
     public IReadOnlyList<RegistrationRequest> PendingRegistrations => _pending;
@@ -29,15 +30,15 @@ internal sealed partial class SessionGears(string sessionId, GearsEngine engine,
     public RunRequest? PendingRun { get; private set; }
 
     /// <summary>From now on, registrations go straight to <paramref name="session"/>.</summary>
-    public void Attach(Session session) => _session = session;
+    public void Attach() => _attached = true;
 
     public GearsBuilder<TRecord> GB<TRecord>(Reader<TRecord> reader) => new(this, reader.Name, reader.Source, ImmutableList<Step>.Empty);
 
     void IGearsRuntime.Run(RunRequest request)
     {
-        if (_session is not null)
+        if (_attached)
         {
-            engine.StartRun(sessionId, request); // from an execution: it runs on its own, kept for RG.GETRESULTS
+            engine.StartRun(session.Id, request); // from an execution: it runs on its own, kept for RG.GETRESULTS
             return;
         }
         if (PendingRun is not null)
@@ -50,7 +51,7 @@ internal sealed partial class SessionGears(string sessionId, GearsEngine engine,
 
     void IGearsRuntime.Register(RegistrationRequest request)
     {
-        if (_session is { } session)
+        if (_attached)
         {
             engine.AddRegistration(session, request, id: null); // registered later, from an execution or onRegistered
         }
@@ -73,7 +74,7 @@ internal sealed partial class SessionGears(string sessionId, GearsEngine engine,
         RunningExecution.ThrowIfAborted();
         if (RunningExecution.Current is { CanDeferToStepEnd: true } execution)
         {
-            execution.DeferToStepEnd(backend.ExecuteAsync(command, arguments), $"{sessionId}.csx:line {line}");
+            execution.DeferToStepEnd(backend.ExecuteAsync(command, arguments), $"{session.Id}.csx:line {line}");
         }
         else
         {
@@ -89,6 +90,22 @@ internal sealed partial class SessionGears(string sessionId, GearsEngine engine,
         return result;
     }
 
+    public IRedisConnection ConnectRedis(string address)
+    {
+        BackendTarget target;
+        try
+        {
+            target = BackendTarget.Parse(address.Contains("://", StringComparison.Ordinal) ? address : $"redis://{address}", "ConnectRedis");
+        }
+        catch (FormatException e)
+        {
+            throw new GearsException(e.Message);
+        }
+        var client = new BackendClient(target, logger, settings.Timeout, clientName: "sharpgears-script", description: $"the Redis at {target}");
+        session.Own(client);
+        return client;
+    }
+
     public void Log(string message, ApiLogLevel level = ApiLogLevel.Notice) =>
         LogFromScript(logger, level switch
         {
@@ -96,7 +113,7 @@ internal sealed partial class SessionGears(string sessionId, GearsEngine engine,
             ApiLogLevel.Verbose => LogLevel.Debug,
             ApiLogLevel.Warning => LogLevel.Warning,
             _ => LogLevel.Information,
-        }, sessionId, message);
+        }, session.Id, message);
 
     public string? ConfigGet(string key) =>
         Execute("CONFIG", "GET", key) is object?[] { Length: >= 2 } pair ? pair[1] as string : null;

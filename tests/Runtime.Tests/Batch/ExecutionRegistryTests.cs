@@ -46,12 +46,16 @@ public sealed class ExecutionRegistryTests(GearsFixture fixture) : IClassFixture
         GB(Readers.Generator(Gated())).Map(i => i * 10).Run(count: 1);
         """;
 
-    /// <summary>Submits a Run with UNBLOCKING; its execution id.</summary>
+    /// <summary>
+    /// Submits a Run with UNBLOCKING; its execution id, once it has started (the id comes back
+    /// before the run leaves "created").
+    /// </summary>
     private async Task<string> StartAsync(string code)
     {
         var reply = Reply.Parse(await fixture.SubmitAsync(code, "UNBLOCKING"));
         var id = Assert.IsType<string>(reply is Reply.Error e ? throw new Xunit.Sdk.XunitException($"{e.Text}\n{code}") : reply);
         Assert.NotEmpty(id);
+        await Wait.UntilAsync(async () => (await PlanAsync(id)).Text("status") != "created", $"execution {id} has started");
         return id;
     }
 

@@ -30,6 +30,8 @@ internal sealed class RecordingGears : IGears, IGearsRuntime
 
     public Task<object?> ExecuteAsync(string command, params object?[] arguments) => Task.FromResult(Execute(command, arguments));
 
+    public IRedisConnection ConnectRedis(string address) => throw new NotSupportedException("plugin tests make no connections");
+
     public void Log(string message, LogLevel level = LogLevel.Notice) { }
 
     public string? ConfigGet(string key) => null;

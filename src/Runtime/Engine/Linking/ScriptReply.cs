@@ -6,9 +6,9 @@ namespace SharpGears.Runtime.Engine.Linking;
 /// <summary>
 /// Turns a value a script gives as a client's reply (OverrideReply, a hook's result) into RESP, as
 /// RedisGears does: a string becomes a bulk string, one starting with '+' a status and with '-' an
-/// error; integers, booleans, null and sequences map to their RESP types; byte arrays are bulk
-/// strings as they are; anything else is its invariant text. For a RESP3 client nil is RESP3's null
-/// and a dictionary a map.
+/// error; integers, booleans, null and sequences map to their RESP types; byte arrays, and strings
+/// read from Redis that are not UTF-8, are bulk strings of their bytes; anything else is its
+/// invariant text. For a RESP3 client nil is RESP3's null and a dictionary a map.
 /// </summary>
 internal static class ScriptReply
 {
@@ -36,6 +36,9 @@ internal static class ScriptReply
         {
             case null:
                 RespWriter.WriteRaw(writer, resp3 ? "_\r\n"u8 : "$-1\r\n"u8);
+                break;
+            case string text when ScriptText.TryGetOriginal(text, out var original):
+                RespWriter.WriteBulk(writer, original); // a value read from Redis that is not UTF-8: its bytes
                 break;
             case string text when text.StartsWith('+'):
                 RespWriter.WriteSimpleString(writer, text[1..].ReplaceLineEndings(" "));

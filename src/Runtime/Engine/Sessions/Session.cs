@@ -10,6 +10,7 @@ namespace SharpGears.Runtime.Engine.Sessions;
 internal sealed class Session(SessionDefinition definition, SessionCode code)
 {
     private readonly List<Registration> _registrations = [];
+    private readonly List<IAsyncDisposable> _owned = [];
 
     public string Id => Definition.Id;
 
@@ -47,10 +48,35 @@ internal sealed class Session(SessionDefinition definition, SessionCode code)
         }
     }
 
-    /// <summary>Marks the session dead and unloads its code (the memory comes back once nothing runs it).</summary>
+    /// <summary>Keeps <paramref name="resource"/> (a connection the code made) until the session dies, then disposes it.</summary>
+    public void Own(IAsyncDisposable resource)
+    {
+        lock (_owned)
+        {
+            if (!IsDead)
+            {
+                _owned.Add(resource);
+                return;
+            }
+        }
+        _ = resource.DisposeAsync();
+        throw new Api.GearsException($"session {Id} was replaced or unregistered: it can not open connections any more");
+    }
+
+    /// <summary>Marks the session dead, closes what it owns and unloads its code (the memory comes back once nothing runs it).</summary>
     public void Kill()
     {
-        IsDead = true;
+        IAsyncDisposable[] owned;
+        lock (_owned)
+        {
+            IsDead = true;
+            owned = [.. _owned];
+            _owned.Clear();
+        }
+        foreach (var resource in owned)
+        {
+            _ = resource.DisposeAsync();
+        }
         Code.Dispose();
     }
 }
