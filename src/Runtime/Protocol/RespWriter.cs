@@ -47,8 +47,14 @@ internal static class RespWriter
         writer.Write("\r\n"u8);
     }
 
+    /// <summary>A string as a bulk string: its UTF-8, or the bytes it was decoded from (see <see cref="ScriptText"/>).</summary>
     public static void WriteBulk(IBufferWriter<byte> writer, string value)
     {
+        if (ScriptText.TryGetOriginal(value, out var original))
+        {
+            WriteBulk(writer, original);
+            return;
+        }
         var length = Encoding.UTF8.GetByteCount(value);
         WriteHeader(writer, (byte)'$', length);
         var span = writer.GetSpan(length + 2);
@@ -75,9 +81,6 @@ internal static class RespWriter
                     throw new ArgumentNullException(nameof(arguments), $"an argument of {command} is null");
                 case byte[] bytes:
                     WriteBulk(writer, bytes);
-                    break;
-                case string text when ScriptText.TryGetOriginal(text, out var original):
-                    WriteBulk(writer, original);
                     break;
                 case string text:
                     WriteBulk(writer, text);

@@ -56,6 +56,17 @@ public sealed class TriggerTests(GearsFixture fixture) : IClassFixture<GearsFixt
     }
 
     [Fact]
+    public async Task AValueReadFromRedisThatIsNotUtf8IsRepliedByteForByte()
+    {
+        var key = GearsFixture.Unique("binary");
+        var value = Encoding.Latin1.GetString([0x00, 0xff, 0xfe, 0x80, (byte)'+', 0x7f]); // the raw clients send and read Latin-1: byte for byte
+        Assert.Equal("+OK\r\n", await fixture.DirectAsync("SET", key, value));
+        var (trigger, _) = await TriggerAsync(""".Map(args => Execute("GET", args[1]))""");
+
+        Assert.Equal(Frames.Array(Frames.Bulk(value)), await fixture.CommandAsync("RG.TRIGGER", trigger, key));
+    }
+
+    [Fact]
     public async Task ATriggerWritesWithExecuteAndRepliesWhatItReturns()
     {
         var prefix = GearsFixture.Unique("tw") + ":";
