@@ -78,9 +78,17 @@ internal sealed class BackendClient(BackendTarget target, ILogger logger, TimeSp
             }
         }
         var borrowed = _idle.TryTake(out var idle) ? idle : Connect();
-        var result = Execute(borrowed, command, arguments);
-        _idle.Add(borrowed); // not reached when the connection broke
-        return result;
+        try
+        {
+            return Execute(borrowed, command, arguments);
+        }
+        finally
+        {
+            if (!borrowed.IsBroken)
+            {
+                _idle.Add(borrowed); // also after an error reply: the connection is fine
+            }
+        }
     }
 
     /// <summary>From now on, this thread keeps a connection of its own to each client it calls synchronously.</summary>

@@ -29,7 +29,7 @@ internal sealed partial class SessionGears(Session session, GearsEngine engine, 
     /// <summary>The Run() the script's body asked for, started once the body has finished.</summary>
     public RunRequest? PendingRun { get; private set; }
 
-    /// <summary>From now on, registrations go straight to <paramref name="session"/>.</summary>
+    /// <summary>From now on (the body has run), registrations go straight to the session.</summary>
     public void Attach() => _attached = true;
 
     public GearsBuilder<TRecord> GB<TRecord>(Reader<TRecord> reader) => new(this, reader.Name, reader.Source, ImmutableList<Step>.Empty);

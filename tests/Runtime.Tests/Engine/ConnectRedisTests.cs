@@ -105,6 +105,24 @@ public sealed class ConnectRedisTests(GearsFixture fixture) : IClassFixture<Gear
     }
 
     [Fact]
+    public async Task CallsOutsideAnExecutionShareAConnectionAlsoAfterErrorReplies()
+    {
+        await using var source = new RedisServer();
+        // The body runs on a thread of no execution: its calls borrow an idle connection and give it back.
+        await fixture.SubmitOkAsync($$"""
+            var source = ConnectRedis("127.0.0.1:{{source.Port}}");
+            for (var i = 0; i < 10; i++)
+            {
+                try { source.Execute("NOSUCHCOMMAND"); } catch (GearsException) { }
+                source.Execute("PING");
+            }
+            GB(Readers.Command).Map(args => source.Execute("PING")).Register(trigger: "{{GearsFixture.Unique("trigger")}}");
+            """, "ID", GearsFixture.Unique("session"));
+
+        Assert.Equal(1, await ScriptConnectionsAsync(source));
+    }
+
+    [Fact]
     public async Task AnAddressThatIsNoAddressFailsTheSubmissionAndSaysWhy()
     {
         var reply = await fixture.SubmitAsync("""var source = ConnectRedis("http://127.0.0.1:1");""");
