@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 eng/install-deps.sh run
-dotnet build src/Runtime -c Release -nologo -v quiet
+eng/publish-gateway.sh
 # exec: signals (Ctrl+C, a service manager's SIGTERM) reach SharpGears itself, which then stops the
 # embedded redis-server cleanly.
-exec dotnet src/Runtime/bin/Release/net10.0/SharpGears.Runtime.dll "$@"
+exec dotnet src/Runtime/bin/Release/published/SharpGears.Runtime.dll "$@"

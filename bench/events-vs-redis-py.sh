@@ -35,8 +35,9 @@ pipeline=16
 load_opts=(-P "$pipeline" -c 8 -r 1000000)
 deadline_s=120
 py=/usr/bin/python3   # Debian's python3-redis; the pyenv python3 on PATH has no redis module
-# GATEWAY_DLL: run another build of the gateway (never rebuilt by this script)
-gateway_dll=${GATEWAY_DLL:-src/Runtime/bin/Release/net10.0/SharpGears.Runtime.dll}
+# GATEWAY_DLL: run another build of the gateway (never rebuilt by this script); by default this
+# checkout's, published as ./run.sh runs it (precompiled: eng/publish-gateway.sh)
+gateway_dll=${GATEWAY_DLL:-src/Runtime/bin/Release/published/SharpGears.Runtime.dll}
 registration='GB().ForEach(r => Execute("HINCRBY", "counts", r.Event, 1)).Register(prefix: "k:*", eventTypes: ["set"], mode: ExecutionMode.AsyncLocal);'
 
 for tool in redis-server redis-cli redis-benchmark; do
@@ -103,12 +104,10 @@ wait_for 10 "$redis_pid" "$work/redis.log" "redis-server on port $redis_port" pi
 cli CONFIG SET client-output-buffer-limit "pubsub 0 0 0" >/dev/null
 
 start_sharpgears() {
-  if [[ ! -f $gateway_dll ]]; then
-    [[ -z ${GATEWAY_DLL:-} ]] || die "GATEWAY_DLL=$GATEWAY_DLL does not exist"
-    echo "building the gateway ($gateway_dll is missing)" >&2
-    dotnet build src/Runtime -c Release -v quiet -nologo >/dev/null
-    [[ -f $gateway_dll ]] || die "dotnet build succeeded but $gateway_dll is still missing"
+  if [[ -z ${GATEWAY_DLL:-} ]]; then
+    eng/publish-gateway.sh
   fi
+  [[ -f $gateway_dll ]] || die "$gateway_dll does not exist"
   local gw_port reply
   gw_port=$(free_port)
   dotnet "$gateway_dll" --port "$gw_port" --backend "redis://127.0.0.1:$redis_port" \

@@ -19,7 +19,7 @@ done
 # shellcheck source=bench/lib.sh
 source bench/lib.sh
 
-dotnet build src/Runtime -c Release -v quiet -nologo >/dev/null
+build_gateway
 
 redis_port=$(free_port) nut_port=$(free_port) nut_stats=$(free_port) gw_port=$(free_port)
 start_redis redis "$redis_port"
@@ -31,7 +31,7 @@ bench:
    - 127.0.0.1:$redis_port:1
 YML
 nutcracker -c "$work/nutcracker.yml" -a 127.0.0.1 -s "$nut_stats" -p "$work/nutcracker.pid" -o "$work/nutcracker.log" & pids+=($!)
-dotnet src/Runtime/bin/Release/net10.0/SharpGears.Runtime.dll --port "$gw_port" --backend "redis://127.0.0.1:$redis_port" \
+dotnet "$gateway_dll" --port "$gw_port" --backend "redis://127.0.0.1:$redis_port" \
   --data-dir "$work/data" --log-level Warning >"$work/gateway.log" 2>&1 & pids+=($!)
 wait_ping "$redis_port"; wait_ping "$nut_port"; wait_ping "$gw_port"
 redis-benchmark -p "$gw_port" -t get,set -c 50 -n 100000 -q >/dev/null 2>&1   # warm up the JIT (tiered compilation)

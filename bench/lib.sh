@@ -35,6 +35,8 @@ require_redis_py() { "$1" -c 'import redis' 2>/dev/null || die "missing redis-py
 expect() {  # expect WHAT GOT WANTED
   [[ $2 == "$3" ]] || die "$1: got '$2', expected '$3'"
 }
-# The gateway to run: GATEWAY_DLL names another build (never rebuilt by a script), or this checkout's.
+# The gateway to run: GATEWAY_DLL names another build (never rebuilt by a script), or this checkout's,
+# published as ./run.sh runs it (precompiled: eng/publish-gateway.sh) by build_gateway.
 # shellcheck disable=SC2034  # used by the scripts that source this file
-gateway_dll=${GATEWAY_DLL:-src/Runtime/bin/Release/net10.0/SharpGears.Runtime.dll}
+gateway_dll=${GATEWAY_DLL:-src/Runtime/bin/Release/published/SharpGears.Runtime.dll}
+build_gateway() { [[ -n ${GATEWAY_DLL:-} ]] || eng/publish-gateway.sh; }

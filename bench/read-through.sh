@@ -36,7 +36,7 @@ client_dll=bench/ReadThrough/bin/Release/net10.0/SharpGears.ReadThroughBench.dll
 source bench/lib.sh
 require redis-server redis-cli dotnet python3
 
-[[ -n ${GATEWAY_DLL:-} ]] || dotnet build src/Runtime -c Release -v quiet -nologo >/dev/null
+build_gateway
 dotnet build bench/ReadThrough -c Release -v quiet -nologo >/dev/null
 
 source_port=$(free_port) app_cache_port=$(free_port)

@@ -44,7 +44,7 @@ submit() {
 triggered() { redis-cli -p "${gw[$1]}" RG.DUMPREGISTRATIONS | awk 'prev == "numTriggered" {s += $1} {prev = $1} END {print s + 0}'; }
 misses() { redis-cli -p "${backend[$1]}" INFO stats | tr -d '\r' | sed -n 's/^keyspace_misses://p'; }
 
-[[ -n ${GATEWAY_DLL:-} ]] || dotnet build src/Runtime -c Release -v quiet -nologo >/dev/null
+build_gateway
 
 gateways=(none keymiss hook)
 declare -A gw backend

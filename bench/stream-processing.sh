@@ -53,7 +53,7 @@ require redis-server redis-cli dotnet "$python"
 require_redis_py "$python"
 peers() { "$python" bench/streams/peers.py "$@"; }
 
-[[ -n ${GATEWAY_DLL:-} ]] || dotnet build src/Runtime -c Release -v quiet -nologo >/dev/null
+build_gateway
 
 backend=$(free_port)
 start_redis backend "$backend"

@@ -37,7 +37,7 @@ require redis-server redis-cli dotnet "$python"
 require_redis_py "$python"
 kb() { sed -n "s/^$2:[[:space:]]*\([0-9]*\) kB/\1/p" "/proc/$1/status"; }  # kb PID VmRSS|VmHWM
 
-[[ -n ${GATEWAY_DLL:-} ]] || dotnet build src/Runtime -c Release -v quiet -nologo >/dev/null
+build_gateway
 
 backend=$(free_port)
 start_redis backend "$backend"
