@@ -1,4 +1,5 @@
 using System.Text;
+using Microsoft.Extensions.Logging;
 using SharpGears.Runtime.Protocol;
 
 namespace SharpGears.Runtime.Gateway;
@@ -8,15 +9,18 @@ namespace SharpGears.Runtime.Gateway;
 /// A name nobody registered is forwarded like any other command, so that the client gets Redis' own
 /// unknown-command error (and a MULTI around it is discarded, as Redis does).
 /// </summary>
-internal sealed class GearsCommands
+internal sealed partial class GearsCommands
 {
     /// <summary>Handles one RG.* command; the reply goes to <see cref="GearsRequest.Reply"/>.</summary>
     public delegate ValueTask Handler(GearsRequest request);
 
     private readonly Dictionary<string, (GearsPermission Permission, Handler Handler)> _handlers = new(StringComparer.OrdinalIgnoreCase);
 
-    public GearsCommands()
+    private readonly ILogger _logger;
+
+    public GearsCommands(ILogger<GearsCommands> logger)
     {
+        _logger = logger;
         Register("RG.PYEXECUTE", GearsPermission.Read, static request =>
         {
             request.WriteError("ERR SharpGears runs C#, not Python: send the script with RG.CSEXECUTE \"<C# code>\" (same arguments as RG.PYEXECUTE)");
@@ -41,10 +45,15 @@ internal sealed class GearsCommands
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
-            // A bug of a handler must not end the client's session: it gets the error instead.
+            // A bug of a handler must not end the client's session: it gets the error instead, and
+            // the log keeps the stack trace the one-line reply cannot carry.
+            LogHandlerFailed(_logger, e, request.Name);
             request.WriteError($"ERR {request.Name} failed: {e.GetType().Name}: {e.Message}");
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "{Command} failed")]
+    private static partial void LogHandlerFailed(ILogger logger, Exception exception, string command);
 }
 
 /// <summary>What an RG.* command requires of the client that sends it.</summary>

@@ -63,6 +63,18 @@ public class ScriptCompilerTests
         }, "every unloaded script's load context is collected");
     }
 
+    // With Dynamic PGO the JIT at times miscompiled Roslyn's metadata writer, and from then on every
+    // compile of the process failed with a NullReferenceException (see TieredPGO in Runtime.csproj). It
+    // took hundreds of compiles and some luck, too slow and random for a test; this one keeps it off in
+    // the gateway and in this process, which hosts the engine.
+    [Fact]
+    public void TheGatewayAndTheTestsRunWithoutDynamicPgo()
+    {
+        Assert.Equal("false", AppContext.GetData("System.Runtime.TieredPGO")?.ToString(), ignoreCase: true);
+        using var gateway = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "SharpGears.Runtime.runtimeconfig.json")));
+        Assert.False(gateway.RootElement.GetProperty("runtimeOptions").GetProperty("configProperties").GetProperty("System.Runtime.TieredPGO").GetBoolean());
+    }
+
     [MethodImpl(MethodImplOptions.NoInlining)] // keeps the scripts' objects off this frame
     private static async Task<List<WeakReference>> CompileRunAndUnloadAsync(int count)
     {
