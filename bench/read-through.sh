@@ -14,7 +14,11 @@
 #       .Register(eventTypes: ["keymiss"], commands: ["get"], mode: ExecutionMode.AsyncLocal);
 # A third peer, "sg+SE.Redis", is a second gateway whose script fetches with StackExchange.Redis
 # (source = ConnectionMultiplexer.Connect(<source>).GetDatabase(); source.StringGet(r.Key)), as the
-# classic tutorial does: what a script pays for that client's thread hand-offs.
+# classic tutorial does: what a script pays for that client's thread hand-offs. A fourth peer, "app via
+# sg", is the application again with its cache commands going through a gateway that has no
+# registration (its own cache Redis behind it): the application doing the read-through itself once
+# its clients talk to SharpGears. Against the application on Redis directly, the gateway pays one
+# more round trip by construction (client -> gateway, then the three the application makes).
 # The client, bench/ReadThrough (C#, the same code for every peer), is a minimal synchronous RESP
 # client on plain sockets (TCP_NODELAY), one connection per server; it times each logical read with
 # Stopwatch and checks the value it got. Each round FLUSHALLs the peer's cache (never the source),
@@ -41,17 +45,20 @@ dotnet build bench/ReadThrough -c Release -v quiet -nologo >/dev/null
 
 source_port=$(free_port) app_cache_port=$(free_port)
 gw_port=$(free_port) gw_cache_port=$(free_port) se_port=$(free_port) se_cache_port=$(free_port)
+appgw_port=$(free_port) appgw_cache_port=$(free_port)
 start_redis source "$source_port"
 start_redis app-cache "$app_cache_port"
 start_redis gateway-cache "$gw_cache_port"
 start_redis seredis-gateway-cache "$se_cache_port"
-for port in "$source_port" "$app_cache_port" "$gw_cache_port" "$se_cache_port"; do wait_ping "$port"; done
+start_redis app-gateway-cache "$appgw_cache_port"
+for port in "$source_port" "$app_cache_port" "$gw_cache_port" "$se_cache_port" "$appgw_cache_port"; do wait_ping "$port"; done
 
-# start_gateway NAME PORT BACKEND_PORT SCRIPT: a gateway on PORT with SCRIPT registered through RG.CSEXECUTE.
+# start_gateway NAME PORT BACKEND_PORT [SCRIPT]: a gateway on PORT with SCRIPT registered through RG.CSEXECUTE.
 start_gateway() {
   dotnet "$gateway_dll" --port "$2" --backend "redis://127.0.0.1:$3" \
     --data-dir "$work/$1-data" --log-level Warning >"$work/$1.log" 2>&1 & pids+=($!)
   wait_ping "$2"
+  [[ -n ${4:-} ]] || return 0
   # The first registration compiles the script with Roslyn: allow it time, but not forever.
   local reply
   reply=$(timeout 60 redis-cli -p "$2" RG.CSEXECUTE "$4" 2>&1) || true
@@ -66,7 +73,9 @@ GB().ForEach(r => { var v = (string?)source.Execute(\"GET\", r.Key); Execute(\"S
 start_gateway seredis-gateway "$se_port" "$se_cache_port" "var source = ConnectionMultiplexer.Connect(\"127.0.0.1:$source_port\").GetDatabase();
 GB().ForEach(r => { string? v = source.StringGet(r.Key); Execute(\"SET\", r.Key, v); OverrideReply(v); })
     .Register(eventTypes: [\"keymiss\"], commands: [\"get\"], mode: ExecutionMode.AsyncLocal);"
+start_gateway app-gateway "$appgw_port" "$appgw_cache_port"
 
 dotnet "$client_dll" n="$n" rounds="$rounds" warmup="$warmup" gateway="$gw_port" \
   gateway-cache="$gw_cache_port" app-cache="$app_cache_port" source="$source_port" \
-  seredis-gateway="$se_port" seredis-gateway-cache="$se_cache_port"
+  seredis-gateway="$se_port" seredis-gateway-cache="$se_cache_port" \
+  app-gateway="$appgw_port" app-gateway-cache="$appgw_cache_port"

@@ -6,10 +6,13 @@
 // (A B, B A, ...) and each round starts from an empty cache (FLUSHALL of the cache, never of the source).
 //
 //   SharpGears.ReadThroughBench n=20000 rounds=5 warmup=2000 gateway=P gateway-cache=P app-cache=P source=P
-//                               [seredis-gateway=P seredis-gateway-cache=P]
+//                               [seredis-gateway=P seredis-gateway-cache=P] [app-gateway=P app-gateway-cache=P]
 //
 // gateway: the gateway's port; gateway-cache: its backend (flushed and checked directly);
 // seredis-gateway (optional): a second gateway, whose script fetches with StackExchange.Redis;
+// app-gateway (optional): a gateway with no registration in front of a second application cache
+// (app-gateway-cache): the application doing the read-through itself where its clients talk to
+// SharpGears, as they do once it is deployed;
 // app-cache: the application's cache Redis; source: the Redis holding rt:<i> (filled here).
 // Exit status 1 when any value was wrong or any key was not in the cache afterwards.
 using System.Diagnostics;
@@ -69,6 +72,26 @@ using (var filler = new Resp(Option("source")))
 var appCache = new Resp(Option("app-cache"));
 var appSource = new Resp(Option("source"));
 
+// The application doing the read-through itself; its cache commands go to `cache` (Redis itself, or
+// a gateway in front of it), `direct` is that cache Redis, flushed and checked directly.
+Peer Application(string name, Resp cache, Resp direct) => new(name, direct, i =>
+{
+    cache.Begin(2).Arg("GET"u8).Arg(keys[i]).Flush();
+    if (cache.ReadBulk(out _))
+    {
+        return false; // a hit: the cache was not empty, this is not a first GET
+    }
+    appSource.Begin(2).Arg("GET"u8).Arg(keys[i]).Flush();
+    if (!appSource.ReadBulk(out var fetched))
+    {
+        return false;
+    }
+    cache.Begin(3).Arg("SET"u8).Arg(keys[i]).Arg(fetched); // copies the value before the next read
+    cache.Flush();
+    var stored = cache.ReadSimple() == "OK";
+    return stored && fetched.SequenceEqual(values[i]); // "use the value" (read before the next read)
+});
+
 // A gateway peer: its port and its backend's; the same first GET, whatever its script fetches with.
 Peer Gateway(string name, string option)
 {
@@ -83,27 +106,16 @@ Peer Gateway(string name, string option)
 var peers = new List<Peer>
 {
     Gateway("sharpgears", "gateway"),
-    new Peer("application", appCache, i =>
-    {
-        appCache.Begin(2).Arg("GET"u8).Arg(keys[i]).Flush();
-        if (appCache.ReadBulk(out _))
-        {
-            return false; // a hit: the cache was not empty, this is not a first GET
-        }
-        appSource.Begin(2).Arg("GET"u8).Arg(keys[i]).Flush();
-        if (!appSource.ReadBulk(out var fetched))
-        {
-            return false;
-        }
-        appCache.Begin(3).Arg("SET"u8).Arg(keys[i]).Arg(fetched); // copies the value before the next read
-        appCache.Flush();
-        var stored = appCache.ReadSimple() == "OK";
-        return stored && fetched.SequenceEqual(values[i]); // "use the value" (read before the next read)
-    }),
+    Application("application", appCache, appCache),
 };
 if (options.ContainsKey("seredis-gateway"))
 {
     peers.Add(Gateway("sg+SE.Redis", "seredis-gateway"));
+}
+if (options.ContainsKey("app-gateway"))
+{
+    // Where SharpGears is deployed, the application's clients talk to the gateway too.
+    peers.Add(Application("app via sg", new Resp(Option("app-gateway")), new Resp(Option("app-gateway-cache"))));
 }
 
 // Warm-up (JIT tiering in the gateway and here): the first keys once per peer, then an empty cache again.
@@ -153,12 +165,16 @@ foreach (var peer in peers)
 {
     Console.WriteLine($"{peer.Name,-12} {peer.Median(s => s.P50),8:F1} {peer.Median(s => s.P99),8:F1} {peer.Median(s => s.P999),8:F1} {peer.Median(s => s.Mean),8:F1}");
 }
-double Ratio(Peer peer, Func<Stats, double> stat) => peer.Median(stat) / peers[1].Median(stat);
+static double Ratio(Peer peer, Peer baseline, Func<Stats, double> stat) => peer.Median(stat) / baseline.Median(stat);
 Console.WriteLine();
 foreach (var peer in peers.Where(p => p != peers[1]))
 {
     var target = peer == peers[0] ? "  (target <= 1.00)" : "";
-    Console.WriteLine($"ratio {peer.Name}/application  p99 = {Ratio(peer, s => s.P99):F2}{target}   p50 = {Ratio(peer, s => s.P50):F2}   mean = {Ratio(peer, s => s.Mean):F2}");
+    Console.WriteLine($"ratio {peer.Name}/application  p99 = {Ratio(peer, peers[1], s => s.P99):F2}{target}   p50 = {Ratio(peer, peers[1], s => s.P50):F2}   mean = {Ratio(peer, peers[1], s => s.Mean):F2}");
+}
+if (peers.Find(p => p.Name == "app via sg") is { } throughGateway)
+{
+    Console.WriteLine($"ratio {peers[0].Name}/app via sg  p99 = {Ratio(peers[0], throughGateway, s => s.P99):F2}   p50 = {Ratio(peers[0], throughGateway, s => s.P50):F2}   mean = {Ratio(peers[0], throughGateway, s => s.Mean):F2}");
 }
 Console.WriteLine(failed
     ? "correctness: FAILED (see the right/cached columns)"

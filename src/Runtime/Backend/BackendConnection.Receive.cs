@@ -14,10 +14,14 @@ internal sealed partial class BackendConnection
     private PendingReply _head;
     private bool _hasHead;
     private int _headRemaining;
+    // The head's target when it routes frame by frame (a batch with linked commands), looked up once per head.
+    private IFrameRouter? _headRouter;
 
     // Where the frame being walked goes: to the head (as a reply) or to the owner (as a push).
     private bool _frameIsReply;
     private IReplySink? _frameTarget;
+    // The router, when the frame being walked goes to the router itself.
+    private IFrameRouter? _frameRouter;
     private bool _frameEmitted;
     private byte _frameType;
     private bool _loggedUnexpectedFrame;
@@ -125,7 +129,7 @@ internal sealed partial class BackendConnection
                 break;
             }
             _frameEmitted = false;
-            if (_frameTarget is IFrameRouter router)
+            if (_frameRouter is { } router)
             {
                 // Routed to the router itself: its bytes go to it alone, before it learns they are all there.
                 Emit(runTarget, buffer.Slice(runStart, reader.Position));
@@ -156,6 +160,7 @@ internal sealed partial class BackendConnection
             {
                 _hasHead = _pending.TryPeek(out _head);
             }
+            _headRouter = _hasHead ? _head.Target as IFrameRouter : null;
             if (_hasHead)
             {
                 _headRemaining = _head is { Kind: ReplyKind.Subscription, Count: < 0 }
@@ -221,9 +226,11 @@ internal sealed partial class BackendConnection
         }
         _frameIsReply = isReply;
         _frameTarget = isReply ? (_head.Silent ? null : _head.Target) : _owner;
-        if (isReply && _frameTarget is IFrameRouter router)
+        _frameRouter = null;
+        if (isReply && !_head.Silent && _headRouter is { } router)
         {
             _frameTarget = router.Route(frame);
+            _frameRouter = ReferenceEquals(_frameTarget, router) ? router : null;
         }
         return true;
     }

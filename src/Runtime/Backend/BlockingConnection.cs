@@ -33,10 +33,7 @@ internal sealed class BlockingConnection : IDisposable
         var connection = new BlockingConnection(socket);
         try
         {
-            if (!socket.ConnectAsync(target.EndPoint, cancellationToken).AsTask().Wait(TimeSpan.FromSeconds(5), cancellationToken))
-            {
-                throw new TimeoutException($"no connection to the backend at {target} within 5 s");
-            }
+            ConnectWithin(socket, target, TimeSpan.FromSeconds(5), cancellationToken);
             socket.ReceiveTimeout = (int)Math.Min(int.MaxValue, replyTimeout.TotalMilliseconds);
             if (target.Password is { } password)
             {
@@ -60,6 +57,30 @@ internal sealed class BlockingConnection : IDisposable
         {
             connection.Dispose();
             throw;
+        }
+    }
+
+    // Connects with a blocking call: once a .NET socket has run one asynchronous (or non-blocking)
+    // operation it stays non-blocking for good, and each blocking Receive becomes a wait for the socket
+    // engine's thread to see the reply, two thread wake-ups more per call. The connect runs on a pool
+    // thread so that it can be given up (the socket closed under it) after the time-out or at a stop.
+    private static void ConnectWithin(Socket socket, BackendTarget target, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        var connecting = Task.Run(() => socket.Connect(target.EndPoint), CancellationToken.None);
+        bool connected;
+        try
+        {
+            connected = connecting.Wait(timeout, cancellationToken);
+        }
+        catch (OperationCanceledException)
+        {
+            socket.Dispose();
+            throw;
+        }
+        if (!connected)
+        {
+            socket.Dispose();
+            throw new TimeoutException($"no connection to the backend at {target} within {timeout.TotalSeconds:0} s");
         }
     }
 
@@ -144,6 +165,9 @@ internal sealed class BlockingConnection : IDisposable
             Thread.SpinWait(10);
         }
     }
+
+    /// <summary>The socket's handle, for tests that look at how the operating system sees it.</summary>
+    internal SafeSocketHandle SocketHandle => _socket.SafeHandle;
 
     /// <summary>True once <see cref="Break"/> closed it: a call failed half way, so what the connection holds is unknown.</summary>
     public bool IsBroken { get; private set; }

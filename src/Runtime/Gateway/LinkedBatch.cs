@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using SharpGears.Runtime.Backend;
 using SharpGears.Runtime.Engine.Linking;
 using SharpGears.Runtime.Protocol;
@@ -30,11 +31,12 @@ internal sealed class LinkedBatch(ClientSession session, List<LinkedCall> calls)
     public IReplySink Route(ReadOnlySequence<byte> frame)
     {
         var index = _frame++;
-        if (_nextCall == calls.Count || calls[_nextCall].Index != index)
+        var pending = CollectionsMarshal.AsSpan(calls);
+        if (_nextCall == pending.Length || pending[_nextCall].Index != index)
         {
             return session;
         }
-        var call = calls[_nextCall++];
+        ref readonly var call = ref pending[_nextCall++];
         if (call.Command.NothingFiredOnSight(frame))
         {
             return session;

@@ -1,4 +1,6 @@
 using System.Net;
+using System.Net.Sockets;
+using System.Runtime.InteropServices;
 using Microsoft.Extensions.Logging.Abstractions;
 using SharpGears.Api;
 using SharpGears.Runtime.Backend;
@@ -79,4 +81,30 @@ public sealed class BackendClientTests : IAsyncLifetime
         _redis.Start();
         await Wait.UntilAsync(async () => "PONG".Equals(await _client.ExecuteAsync("PING")), "the client reconnects");
     }
+
+    [Fact]
+    public void ASynchronousCallsConnectionIsABlockingSocket()
+    {
+        // A .NET socket that ran one asynchronous operation stays non-blocking, and each blocking
+        // Receive then waits for the socket engine's thread to hand the reply over: the connection
+        // must be made without one, and Receive must read the reply itself.
+        var target = new BackendTarget(new IPEndPoint(IPAddress.Loopback, _redis.Port), 0, null, "s3cret");
+        using var connection = BlockingConnection.Connect(target, "blocking-test", selectDatabase: false, TimeSpan.FromSeconds(10));
+        Assert.Equal("PONG", connection.Execute("PING", []));
+        const int GetStatusFlags = 3, NonBlocking = 0x800; // F_GETFL, O_NONBLOCK (Linux)
+        var flags = Fcntl((int)connection.SocketHandle.DangerousGetHandle(), GetStatusFlags);
+        Assert.True(flags >= 0, $"fcntl failed: {Marshal.GetLastPInvokeError()}");
+        Assert.Equal(0, flags & NonBlocking);
+    }
+
+    [Fact]
+    public void ABlockingConnectToNothingFailsPromptly()
+    {
+        var nobody = new BackendTarget(new IPEndPoint(IPAddress.Loopback, Ports.Free()), 0, null, null);
+        var error = Assert.ThrowsAny<Exception>(() => BlockingConnection.Connect(nobody, "blocking-test", selectDatabase: false, TimeSpan.FromSeconds(10)));
+        Assert.IsType<SocketException>(error is AggregateException aggregate ? aggregate.InnerException : error);
+    }
+
+    [DllImport("libc", EntryPoint = "fcntl", SetLastError = true)]
+    private static extern int Fcntl(int fd, int command);
 }

@@ -148,9 +148,19 @@ internal sealed class InterceptedCommand(CommandSpec spec, Registration[] hooks,
         {
             return false;
         }
-        Span<byte> start = stackalloc byte[16];
-        start = start[..(int)Math.Min(replyStart.Length, start.Length)];
-        replyStart.Slice(0, start.Length).CopyTo(start);
+        // The first 16 bytes hold the first line of any reply that can be decided here.
+        Span<byte> copy = stackalloc byte[16];
+        var first = replyStart.FirstSpan;
+        ReadOnlySpan<byte> start = copy;
+        if (first.Length >= copy.Length || replyStart.IsSingleSegment)
+        {
+            start = first[..Math.Min(first.Length, copy.Length)];
+        }
+        else
+        {
+            start = copy[..(int)Math.Min(replyStart.Length, copy.Length)];
+            replyStart.Slice(0, start.Length).CopyTo(copy);
+        }
         return start.IndexOf((byte)'\r') > 0 && NothingFired(start);
     }
 
