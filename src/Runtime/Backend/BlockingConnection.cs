@@ -64,8 +64,18 @@ internal sealed class BlockingConnection : IDisposable
     // operation it stays non-blocking for good, and each blocking Receive becomes a wait for the socket
     // engine's thread to see the reply, two thread wake-ups more per call. The connect runs on a pool
     // thread so that it can be given up (the socket closed under it) after the time-out or at a stop.
+    // A Unix socket's blocking connect to a backlog that is full cannot be given up (closing the socket
+    // waits for it), so those connect asynchronously, and their replies pass through that thread.
     private static void ConnectWithin(Socket socket, BackendTarget target, TimeSpan timeout, CancellationToken cancellationToken)
     {
+        if (target.EndPoint is UnixDomainSocketEndPoint)
+        {
+            if (!socket.ConnectAsync(target.EndPoint, cancellationToken).AsTask().Wait(timeout, cancellationToken))
+            {
+                throw new TimeoutException($"no connection to the backend at {target} within {timeout.TotalSeconds:0} s");
+            }
+            return;
+        }
         var connecting = Task.Run(() => socket.Connect(target.EndPoint), CancellationToken.None);
         bool connected;
         try

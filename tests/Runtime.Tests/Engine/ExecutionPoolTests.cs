@@ -24,23 +24,29 @@ public sealed class ExecutionPoolTests : IDisposable
     }
 
     [Fact]
-    public async Task WhoAwaitsThePoolResumesOnTheWorkerThatFinished()
+    public async Task WhoAsksToResumesOnTheWorkerThatFinished()
     {
         // Without care, .NET queues such a continuation to its thread pool (it inlines none on a thread
-        // that runs a custom scheduler's task): one more hand-off for every client waiting for an execution.
-        var (finishedOn, resumedOn) = await AwaitOffContextAsync(_pool);
+        // that runs a custom scheduler's task): one more hand-off for every client waiting for its
+        // linked execution, and every stream batch. The work waits for the gate until the caller
+        // awaits it (work done before that would simply be taken where the caller is).
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var running = _pool.Run(async () =>
+        {
+            await gate.Task;
+            return Thread.CurrentThread.Name;
+        }, resumeOnWorker: true);
+        var resumed = ResumedOnAsync(running);
+        gate.SetResult();
+        var (finishedOn, resumedOn) = await resumed;
         Assert.StartsWith("pool-test", finishedOn);
         Assert.Equal(finishedOn, resumedOn);
     }
 
     // Awaited as the engine awaits (no synchronization context to come back to, unlike a test method).
-    private static async Task<(string? FinishedOn, string? ResumedOn)> AwaitOffContextAsync(ExecutionPool pool)
+    private static async Task<(string? FinishedOn, string? ResumedOn)> ResumedOnAsync(Task<string?> running)
     {
-        var finishedOn = await pool.Run(async () =>
-        {
-            await Task.Yield();
-            return Thread.CurrentThread.Name;
-        }).ConfigureAwait(false);
+        var finishedOn = await running.ConfigureAwait(false);
         return (finishedOn, Thread.CurrentThread.Name);
     }
 
@@ -53,6 +59,6 @@ public sealed class ExecutionPoolTests : IDisposable
             throw new InvalidOperationException("the script's own");
         }));
         Assert.Equal("the script's own", error.Message);
-        await Assert.ThrowsAsync<InvalidOperationException>(() => _pool.Run<int>(() => throw new InvalidOperationException("at once")));
+        await Assert.ThrowsAsync<InvalidOperationException>(() => _pool.Run<int>(() => throw new InvalidOperationException("at once"), resumeOnWorker: true));
     }
 }

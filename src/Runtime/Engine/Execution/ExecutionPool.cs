@@ -46,27 +46,25 @@ internal sealed partial class ExecutionPool : TaskScheduler, IDisposable
     /// <summary>Threads given up because a script never gave them back.</summary>
     public int AbandonedThreads { get; private set; }
 
-    /// <summary>
-    /// Runs <paramref name="work"/> on the pool; what it awaits resumes on the pool too. A caller that
-    /// awaits the result resumes on the worker that finished it (see <see cref="ResumeOnFinisher"/>).
-    /// </summary>
+    /// <summary>Runs <paramref name="work"/> on the pool; what it awaits resumes on the pool too.</summary>
     public Task Run(Func<Task> work) =>
-        ResumeOnFinisher(Task.Factory.StartNew(work, CancellationToken.None, TaskCreationOptions.DenyChildAttach, this).Unwrap());
+        Task.Factory.StartNew(work, CancellationToken.None, TaskCreationOptions.DenyChildAttach, this).Unwrap();
 
-    /// <inheritdoc cref="Run(Func{Task})"/>
-    public Task<T> Run<T>(Func<Task<T>> work) =>
-        ResumeOnFinisher(Task.Factory.StartNew(work, CancellationToken.None, TaskCreationOptions.DenyChildAttach, this).Unwrap());
-
-    // .NET runs no await continuation inline on a thread busy with a custom scheduler's task: a client
-    // waiting for its linked execution, a stream consumer for its batch, would each be queued to the
-    // thread pool, one more hand-off between threads for every execution. A continuation that runs
-    // synchronously on the default scheduler is exempt, and what awaits it then resumes right there:
-    // the caller's short tail (a reply, an acknowledgement) runs on the worker, at once.
-    private static Task ResumeOnFinisher(Task task) =>
-        task.ContinueWith(static t => t.GetAwaiter().GetResult(), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
-
-    private static Task<T> ResumeOnFinisher<T>(Task<T> task) =>
-        task.ContinueWith(static t => t.GetAwaiter().GetResult(), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+    /// <summary>
+    /// As <see cref="Run(Func{Task})"/>. With <paramref name="resumeOnWorker"/>, a caller that awaits
+    /// the result resumes on the worker that finished it: only for callers whose code after the await
+    /// is short (a reply, an acknowledgement), since it holds the worker.
+    /// </summary>
+    public Task<T> Run<T>(Func<Task<T>> work, bool resumeOnWorker = false)
+    {
+        var task = Task.Factory.StartNew(work, CancellationToken.None, TaskCreationOptions.DenyChildAttach, this).Unwrap();
+        // .NET runs no await continuation inline on a thread busy with a custom scheduler's task: it
+        // queues it to the thread pool, one more hand-off between threads. A continuation that runs
+        // synchronously on the default scheduler is exempt, and what awaits it then resumes right here.
+        return resumeOnWorker
+            ? task.ContinueWith(static t => t.GetAwaiter().GetResult(), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default)
+            : task;
+    }
 
     /// <summary>
     /// Runs <paramref name="work"/> on the pool, in the order queued (on a pool of one: one after

@@ -30,12 +30,13 @@ internal sealed class KeyEventDispatcher(ExecutionPool dispatchThread, Execution
     /// <summary>
     /// Runs one execution as its registration's mode says: <c>sync</c> on the dispatch thread, after
     /// the executions queued there before it; otherwise on the pool at once (a client waits for it).
+    /// <paramref name="resumeOnWorker"/>: see <see cref="ExecutionPool.Run{T}"/>.
     /// </summary>
-    public Task<ExecutionOutcome> Start(Registration registration, Func<Task<ExecutionOutcome>> run)
+    public Task<ExecutionOutcome> Start(Registration registration, Func<Task<ExecutionOutcome>> run, bool resumeOnWorker = false)
     {
         if (registration.Mode != ExecutionMode.Sync)
         {
-            return pool.Run(run);
+            return pool.Run(run, resumeOnWorker);
         }
         var done = new TaskCompletionSource<ExecutionOutcome>(TaskCreationOptions.RunContinuationsAsynchronously);
         dispatchThread.Post(() =>
@@ -57,7 +58,7 @@ internal sealed class KeyEventDispatcher(ExecutionPool dispatchThread, Execution
 
     /// <summary>Runs <paramref name="registration"/> for an event a client's command caused, linked to that client when <paramref name="link"/> is given.</summary>
     public Task<ExecutionOutcome> RunAsync(Registration registration, string eventName, string key, Linking.ClientLink? link) =>
-        Start(registration, () => executor.RunAsync(registration, ReadAsync, new KeyEvent(registration, eventName, key), link));
+        Start(registration, () => executor.RunAsync(registration, ReadAsync, new KeyEvent(registration, eventName, key), link), resumeOnWorker: true);
 
     /// <summary>Handles one event; called by the subscriber, in the order Redis sent them.</summary>
     public void OnEvent(string eventName, string key)

@@ -116,7 +116,7 @@ internal sealed partial class StreamProcessor(BackendClient backend, KeyEventDis
 
     /// <summary>Runs one batch as the registration's mode says; the outcome says how it ended.</summary>
     public Task<ExecutionOutcome> RunBatchAsync(Registration registration, List<object?> batch) =>
-        dispatcher.Start(registration, () => executor.RunAsync(registration, static records => ValueTask.FromResult<List<object?>?>(records), batch));
+        dispatcher.Start(registration, () => executor.RunAsync(registration, static records => ValueTask.FromResult<List<object?>?>(records), batch), resumeOnWorker: true);
 
     /// <summary>A consumer of <paramref name="registration"/> stopped on an error: after <paramref name="delay"/> it reads that stream again.</summary>
     public void Restart(StreamRegistration registration, StreamConsumer consumer, TimeSpan delay)
