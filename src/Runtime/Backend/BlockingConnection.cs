@@ -63,33 +63,17 @@ internal sealed class BlockingConnection : IDisposable
     // Connects with a blocking call: once a .NET socket has run one asynchronous (or non-blocking)
     // operation it stays non-blocking for good, and each blocking Receive becomes a wait for the socket
     // engine's thread to see the reply, two thread wake-ups more per call. The connect runs on a pool
-    // thread so that it can be given up (the socket closed under it) after the time-out or at a stop.
-    // A Unix socket's blocking connect to a backlog that is full cannot be given up (closing the socket
-    // waits for it), so those connect asynchronously, and their replies pass through that thread.
+    // thread so that it can be given up after the time-out or at a stop: the caller then closes the
+    // socket under it. A Unix socket's blocking connect to a backlog that is full cannot be given up
+    // (closing the socket waits for it), so those connect asynchronously, and their replies pass
+    // through that thread.
     private static void ConnectWithin(Socket socket, BackendTarget target, TimeSpan timeout, CancellationToken cancellationToken)
     {
-        if (target.EndPoint is UnixDomainSocketEndPoint)
+        var connecting = target.EndPoint is UnixDomainSocketEndPoint
+            ? socket.ConnectAsync(target.EndPoint, cancellationToken).AsTask()
+            : Task.Run(() => socket.Connect(target.EndPoint), CancellationToken.None);
+        if (!connecting.Wait(timeout, cancellationToken))
         {
-            if (!socket.ConnectAsync(target.EndPoint, cancellationToken).AsTask().Wait(timeout, cancellationToken))
-            {
-                throw new TimeoutException($"no connection to the backend at {target} within {timeout.TotalSeconds:0} s");
-            }
-            return;
-        }
-        var connecting = Task.Run(() => socket.Connect(target.EndPoint), CancellationToken.None);
-        bool connected;
-        try
-        {
-            connected = connecting.Wait(timeout, cancellationToken);
-        }
-        catch (OperationCanceledException)
-        {
-            socket.Dispose();
-            throw;
-        }
-        if (!connected)
-        {
-            socket.Dispose();
             throw new TimeoutException($"no connection to the backend at {target} within {timeout.TotalSeconds:0} s");
         }
     }
