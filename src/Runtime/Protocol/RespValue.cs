@@ -14,42 +14,48 @@ internal static class RespValue
 {
     public static object? Read(ReadOnlySequence<byte> frame)
     {
-        var reader = new SequenceReader<byte>(frame);
-        var value = ReadValue(ref reader);
+        // One span to walk: a frame is nearly always in one segment already (a pending command's
+        // reply is copied whole); a frame across segments is copied once.
+        ReadOnlySpan<byte> bytes = frame.IsSingleSegment ? frame.FirstSpan : frame.ToArray();
+        var position = 0;
+        var value = ReadValue(bytes, ref position);
         return value is RedisError error ? throw new GearsException(error.Message) : value;
     }
 
     private sealed record RedisError(string Message);
 
-    private static object? ReadValue(ref SequenceReader<byte> reader)
+    private static object? ReadValue(ReadOnlySpan<byte> bytes, ref int position)
     {
-        reader.TryRead(out var type);
-        reader.TryReadTo(out ReadOnlySequence<byte> line, (byte)'\r');
-        reader.Advance(1);
-        var text = Encoding.UTF8.GetString(line);
+        var type = bytes[position];
+        var lineLength = bytes[(position + 1)..].IndexOf((byte)'\r');
+        if (lineLength < 0)
+        {
+            throw new InvalidDataException("a RESP frame ended inside a line");
+        }
+        var line = bytes.Slice(position + 1, lineLength);
+        position += lineLength + 3;
         switch (type)
         {
             case (byte)'+' or (byte)'(':
-                return text;
+                return Encoding.UTF8.GetString(line);
             case (byte)'-':
-                return new RedisError(text);
+                return new RedisError(Encoding.UTF8.GetString(line));
             case (byte)':':
-                return long.Parse(text, CultureInfo.InvariantCulture);
+                return Integer(line);
             case (byte)',':
-                return double.Parse(text, CultureInfo.InvariantCulture);
+                return double.Parse(line, CultureInfo.InvariantCulture);
             case (byte)'#':
-                return text == "t";
+                return line is [(byte)'t'];
             case (byte)'_':
                 return null;
             case (byte)'$' or (byte)'=' or (byte)'!':
-                var length = long.Parse(text, CultureInfo.InvariantCulture);
+                var length = Integer(line);
                 if (length < 0)
                 {
                     return null;
                 }
-                var slice = reader.UnreadSequence.Slice(0, length);
-                var bulk = ScriptText.Decode(slice.IsSingleSegment ? slice.FirstSpan : slice.ToArray());
-                reader.Advance(length + 2);
+                var bulk = ScriptText.Decode(bytes.Slice(position, (int)length));
+                position += (int)length + 2;
                 return type switch
                 {
                     (byte)'=' => bulk.Length > 4 ? bulk[4..] : bulk, // verbatim: "txt:" first
@@ -57,7 +63,7 @@ internal static class RespValue
                     _ => bulk,
                 };
             case (byte)'*' or (byte)'~' or (byte)'>' or (byte)'%':
-                var count = long.Parse(text, CultureInfo.InvariantCulture);
+                var count = Integer(line);
                 if (count < 0)
                 {
                     return null;
@@ -69,11 +75,14 @@ internal static class RespValue
                 var items = new object?[count];
                 for (var i = 0; i < count; i++)
                 {
-                    items[i] = ReadValue(ref reader);
+                    items[i] = ReadValue(bytes, ref position);
                 }
                 return items;
             default:
                 throw new InvalidDataException($"unexpected RESP type byte 0x{type:x2}");
         }
     }
+
+    private static long Integer(ReadOnlySpan<byte> digits) =>
+        RedisInteger.TryParse(digits, out var value) ? value : throw new InvalidDataException($"'{Encoding.UTF8.GetString(digits)}' is not a RESP integer");
 }
