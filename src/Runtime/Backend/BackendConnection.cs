@@ -23,12 +23,9 @@ internal sealed partial class BackendConnection : IAsyncDisposable
     private readonly Queue<PendingReply> _pending = new();
 
     // Write combining: requests are appended to _fill and written in one call by a single sender.
-    // On a shared connection, a request that finds replies still outstanding is not sent at once: the
-    // receive loop sends everything gathered after it has handled the next read of replies. So the
-    // backend gets the requests of many clients per read, as behind twemproxy, without a thread hop:
-    // on a 2-core machine the backend's per-read cost and the gateway's wake-ups are what limit
-    // throughput. A private connection sends at once (a request streamed in parts must never wait for
-    // its own reply). _pending's lock guards all of it.
+    // A request that finds replies still outstanding is not sent at once; how long it waits is the
+    // connection's WriteCoalescing (see there). A private connection sends at once (a request streamed
+    // in parts must never wait for its own reply). _pending's lock guards all of it.
     private byte[] _fill = ArrayPool<byte>.Shared.Rent(InitialBufferSize);
     private byte[]? _spare = ArrayPool<byte>.Shared.Rent(InitialBufferSize);
     private int _fillCount;
@@ -42,6 +39,7 @@ internal sealed partial class BackendConnection : IAsyncDisposable
     // pace then reaches the clients through TCP, as it would without the gateway.
     private int BackpressureThreshold => _owner is null ? 4 * 1024 * 1024 : 1024 * 1024;
     private readonly IReplySink? _owner;
+    private readonly WriteCoalescing _coalescing;
     private readonly ILogger _logger;
     private readonly Action<BackendConnection>? _onFailed;
     private Task _receiving = Task.CompletedTask;
@@ -49,11 +47,12 @@ internal sealed partial class BackendConnection : IAsyncDisposable
     private bool _closing;
     private bool _retiring;
 
-    private BackendConnection(Socket socket, IReplySink? owner, ILogger logger, Action<BackendConnection>? onFailed)
+    private BackendConnection(Socket socket, IReplySink? owner, WriteCoalescing coalescing, ILogger logger, Action<BackendConnection>? onFailed)
     {
         _socket = socket;
         _stream = new NetworkStream(socket, ownsSocket: true);
         _owner = owner;
+        _coalescing = coalescing;
         _logger = logger;
         _onFailed = onFailed;
     }
@@ -68,11 +67,11 @@ internal sealed partial class BackendConnection : IAsyncDisposable
     /// Connects. <paramref name="owner"/> is the client of a private connection, null for a shared one.
     /// With <paramref name="authenticate"/> the connection logs in with the target's credentials: only
     /// SharpGears' own connections do, never those that serve clients; they also give themselves a
-    /// <paramref name="clientName"/>.
+    /// <paramref name="clientName"/>. <paramref name="coalescing"/> applies to a shared connection.
     /// </summary>
     public static async Task<BackendConnection> ConnectAsync(
         BackendTarget target, IReplySink? owner, ILogger logger, Action<BackendConnection>? onFailed, CancellationToken cancellationToken,
-        bool authenticate = false, string? clientName = null)
+        bool authenticate = false, string? clientName = null, WriteCoalescing coalescing = WriteCoalescing.PacedByReplies)
     {
         var socket = target.EndPoint is UnixDomainSocketEndPoint
             ? new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified)
@@ -88,7 +87,7 @@ internal sealed partial class BackendConnection : IAsyncDisposable
             socket.Dispose();
             throw;
         }
-        var connection = new BackendConnection(socket, owner, logger, onFailed);
+        var connection = new BackendConnection(socket, owner, coalescing, logger, onFailed);
         connection.Start();
         if (authenticate && target.Password is { } password)
         {
@@ -144,6 +143,12 @@ internal sealed partial class BackendConnection : IAsyncDisposable
             if (_sending || (_owner is null && awaitingReplies))
             {
                 Append(request);
+                if (!_sending && _coalescing == WriteCoalescing.Prompt)
+                {
+                    // The rest of a burst comes in while a pool thread starts: one write takes them all.
+                    _sending = true;
+                    ThreadPool.UnsafeQueueUserWorkItem(static connection => _ = connection.SendGatheredInBackground(), this, preferLocal: false);
+                }
                 if (_fillCount > BackpressureThreshold)
                 {
                     _roomWaiter ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -262,11 +267,14 @@ internal sealed partial class BackendConnection : IAsyncDisposable
             }
             _sending = true;
         }
+        _ = SendGatheredInBackground();
+    }
+
+    // Sends what was gathered (the caller has set _sending); a full socket buffer finishes in the background.
+    private Task SendGatheredInBackground()
+    {
         var sending = SendGatheredAsync();
-        if (!sending.IsCompleted)
-        {
-            _ = sending.AsTask(); // a full socket buffer: finish in the background, keep reading replies
-        }
+        return sending.IsCompleted ? Task.CompletedTask : sending.AsTask();
     }
 
     private void Shutdown()
@@ -306,4 +314,24 @@ internal sealed partial class BackendConnection : IAsyncDisposable
         await Completion.ConfigureAwait(false);
         _stream.Dispose();
     }
+}
+
+/// <summary>How a shared connection gathers the requests that find replies still outstanding.</summary>
+internal enum WriteCoalescing
+{
+    /// <summary>
+    /// They wait for the receive loop, which sends everything gathered after its next read of replies.
+    /// So the backend gets the requests of many clients per read, as behind twemproxy, without a thread
+    /// hop: on a 2-core machine the backend's per-read cost and the gateway's wake-ups are what limit a
+    /// proxy's throughput. The gateway's lanes, which carry its clients' independent commands.
+    /// </summary>
+    PacedByReplies,
+
+    /// <summary>
+    /// They go out as soon as a pool thread can write them, with whatever else came in meanwhile. For
+    /// the engine's own client, whose callers chain their commands (a stream's read, then the batch's
+    /// writes, then its XACK): waiting for a reply before the next request goes out would add a round
+    /// trip to every link of the chain, and leave Redis idle meanwhile.
+    /// </summary>
+    Prompt,
 }

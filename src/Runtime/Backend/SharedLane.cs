@@ -8,7 +8,9 @@ namespace SharpGears.Runtime.Backend;
 /// idle connection closed by Redis' own <c>timeout</c> costs nobody an error. While the backend stays
 /// unreachable, requests get an error at once, never a hang.
 /// </summary>
-internal sealed partial class SharedLane(BackendTarget target, ILogger logger, bool authenticate = false, string? clientName = null) : IAsyncDisposable
+internal sealed partial class SharedLane(
+    BackendTarget target, ILogger logger, bool authenticate = false, string? clientName = null, WriteCoalescing coalescing = WriteCoalescing.PacedByReplies)
+    : IAsyncDisposable
 {
     private static readonly TimeSpan s_maxBackoff = TimeSpan.FromSeconds(1);
     private static readonly TimeSpan s_maxWait = TimeSpan.FromMilliseconds(250);
@@ -52,7 +54,7 @@ internal sealed partial class SharedLane(BackendTarget target, ILogger logger, b
     {
         try
         {
-            Volatile.Write(ref _connection, await BackendConnection.ConnectAsync(target, null, logger, OnFailed, cancellationToken, authenticate, clientName));
+            Volatile.Write(ref _connection, await BackendConnection.ConnectAsync(target, null, logger, OnFailed, cancellationToken, authenticate, clientName, coalescing));
             return true;
         }
         catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
@@ -103,7 +105,7 @@ internal sealed partial class SharedLane(BackendTarget target, ILogger logger, b
                 BackendConnection? connection = null;
                 try
                 {
-                    connection = await BackendConnection.ConnectAsync(target, null, logger, OnFailed, _stopping.Token, authenticate, clientName);
+                    connection = await BackendConnection.ConnectAsync(target, null, logger, OnFailed, _stopping.Token, authenticate, clientName, coalescing);
                     var current = Volatile.Read(ref _connection);
                     if (current is { IsFailed: false } || Interlocked.CompareExchange(ref _connection, connection, current) != current)
                     {

@@ -23,7 +23,7 @@ namespace SharpGears.Runtime.Engine;
 internal sealed class BackendClient(BackendTarget target, ILogger logger, TimeSpan blockingReplyTimeout, string clientName = "sharpgears-engine", string description = "the backend Redis")
     : IRedisConnection
 {
-    private readonly SharedLane _lane = new(target, logger, authenticate: true, clientName: clientName);
+    private readonly SharedLane _lane = new(target, logger, authenticate: true, clientName: clientName, coalescing: WriteCoalescing.Prompt);
     private readonly ThreadLocal<BlockingConnection?> _threadConnection = new();
     private readonly ConcurrentBag<BlockingConnection> _idle = [];
     private readonly List<BlockingConnection> _blocking = [];

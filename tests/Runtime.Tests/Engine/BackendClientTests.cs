@@ -66,6 +66,42 @@ public sealed class BackendClientTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task RepliesThatTakeManyReadsArriveWhole()
+    {
+        // A reply in the connection's buffer is read in place; one that arrives over several reads is
+        // gathered first. Both kinds, interleaved on the one connection.
+        var key = GatewayFixture.Key("client");
+        var large = string.Concat(Enumerable.Range(0, 300_000).Select(i => (char)('a' + (i % 26))));
+        await _client.ExecuteAsync("SET", key, large);
+        var replies = await Task.WhenAll(Enumerable.Range(0, 20).Select(i => _client.ExecuteAsync(i % 2 == 0 ? "GET" : "STRLEN", key)));
+        for (var i = 0; i < replies.Length; i++)
+        {
+            Assert.Equal(i % 2 == 0 ? large : (object)(long)large.Length, replies[i]);
+        }
+    }
+
+    [Fact]
+    public async Task ARequestGoesOutWhileTheRepliesBeforeItAreStillDue()
+    {
+        // A script's commands often chain (a stream's next read behind the last batch's XACK): the
+        // engine's connection must not hold a request back until earlier replies arrive, a round
+        // trip per link. Seen from Redis: while BLPOP blocks the connection, the ECHO sent after it
+        // is already in the connection's query buffer.
+        var key = GatewayFixture.Key("client");
+        using var observer = BlockingConnection.Connect(
+            new BackendTarget(new IPEndPoint(IPAddress.Loopback, _redis.Port), 0, null, "s3cret"), "observer", selectDatabase: false, TimeSpan.FromSeconds(10));
+        string? Engine() => ((string)observer.Execute("CLIENT", ["LIST"])!).Split('\n').FirstOrDefault(c => c.Contains(" name=sharpgears-engine ", StringComparison.Ordinal));
+        var blocked = _client.ExecuteAsync("BLPOP", key, "10");
+        await Wait.UntilAsync(() => Engine()?.Contains(" cmd=blpop ", StringComparison.Ordinal) == true, "BLPOP blocks the engine's connection");
+        var echo = _client.ExecuteAsync("ECHO", "after");
+        await Wait.UntilAsync(() => Engine()?.Contains(" qbuf=0 ", StringComparison.Ordinal) == false, "the ECHO reaches Redis while BLPOP still blocks", TimeSpan.FromSeconds(5));
+        Assert.False(blocked.IsCompleted);
+        observer.Execute("LPUSH", [key, "x"]);
+        Assert.Equal(new object?[] { key, "x" }, await blocked);
+        Assert.Equal("after", await echo);
+    }
+
+    [Fact]
     public async Task AWrongPasswordIsReportedNotHidden()
     {
         await using var client = await StartClientAsync("wrong");

@@ -223,9 +223,6 @@ internal sealed partial class StreamConsumer
 
     private async Task ProcessAsync(BackendClient backend, List<object?> batch)
     {
-        // The previous batch's acknowledgement went out with the read of this one; its failure (the
-        // backend gone) stops the consumer here, its entries still pending.
-        await _acknowledging.ConfigureAwait(false);
         var registration = _owner.Registration;
         var outcome = await _processor.RunBatchAsync(registration, batch).ConfigureAwait(false);
         if (!outcome.Ran)
@@ -254,6 +251,10 @@ internal sealed partial class StreamConsumer
         {
             ids.Add(((StreamRecord)record!).Id);
         }
+        // The previous batch's acknowledgement went out with the read of this one, and this one ran
+        // without waiting for its reply (a round trip less per batch). Its failure (the backend gone)
+        // stops the consumer here, before this batch is acknowledged: both stay pending.
+        await _acknowledging.ConfigureAwait(false);
         _acknowledging = AcknowledgeAsync(backend, ids);
     }
 
