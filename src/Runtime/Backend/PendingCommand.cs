@@ -4,12 +4,14 @@ namespace SharpGears.Runtime.Backend;
 
 /// <summary>
 /// One command SharpGears sends for itself: its reply is gathered here and becomes a value (or an
-/// exception) when whole. Continuations never run on the socket thread that completed it, so that
-/// script code resuming from an await cannot hold up the gateway's I/O.
+/// exception) when whole. Continuations run on another thread than the socket's that completed it,
+/// so that script code resuming from an await cannot hold up the gateway's I/O; unless
+/// <paramref name="resumeOnReceive"/>, for the engine's own short continuations (see
+/// BackendClient.ExecuteResumingOnReceiveAsync).
 /// </summary>
-internal sealed class PendingCommand : IReplySink
+internal sealed class PendingCommand(bool resumeOnReceive = false) : IReplySink
 {
-    private readonly TaskCompletionSource<object?> _result = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource<object?> _result = new(resumeOnReceive ? TaskCreationOptions.None : TaskCreationOptions.RunContinuationsAsynchronously);
     // The reply as the connection handed it over, read in place if it is whole before the
     // connection's buffer moves on (nearly always); else copied into _copy, piece by piece.
     private ReadOnlySequence<byte> _received;

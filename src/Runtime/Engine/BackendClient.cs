@@ -39,7 +39,18 @@ internal sealed class BackendClient(BackendTarget target, ILogger logger, TimeSp
     /// arrays as they are, numbers in invariant culture) and returns its reply as <see cref="RespValue"/>
     /// describes; an error reply, or a Redis that cannot be reached, throws a <see cref="GearsException"/>.
     /// </summary>
-    public async Task<object?> ExecuteAsync(string command, params object?[] arguments)
+    public Task<object?> ExecuteAsync(string command, params object?[] arguments) => ExecuteAsync(resumeOnReceive: false, command, arguments);
+
+    /// <summary>
+    /// As <see cref="ExecuteAsync(string, object?[])"/>, but what awaits the reply resumes at once on
+    /// the connection's receive loop, with no hand-off to another thread. Only for the engine's own
+    /// continuations that are short and never block (a reader asking for its next page as soon as it
+    /// knows where that starts, so that Redis is not left idle meanwhile): never for script code,
+    /// which would hold up every reply behind it.
+    /// </summary>
+    public Task<object?> ExecuteResumingOnReceiveAsync(string command, params object?[] arguments) => ExecuteAsync(resumeOnReceive: true, command, arguments);
+
+    private async Task<object?> ExecuteAsync(bool resumeOnReceive, string command, object?[] arguments)
     {
         var encoded = new ArrayBufferWriter<byte>(64);
         RespWriter.WriteCommand(encoded, command, arguments);
@@ -50,7 +61,7 @@ internal sealed class BackendClient(BackendTarget target, ILogger logger, TimeSp
             {
                 break;
             }
-            var pending = new PendingCommand();
+            var pending = new PendingCommand(resumeOnReceive);
             if (await connection.SendAsync(request, new PendingReply(pending, ReplyKind.Replies, 1)).ConfigureAwait(false))
             {
                 return await pending.Result.ConfigureAwait(false);

@@ -81,6 +81,31 @@ public sealed class BackendClientTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ScriptCodeAfterAnAwaitNeverRunsOnTheConnectionsReceiveLoop()
+    {
+        // What resumes from ExecuteAsync may be script code that blocks on another command's reply:
+        // on the receive loop, that reply could never be read. (The engine's own readers resume there
+        // on purpose, through ExecuteResumingOnReceiveAsync, and never block.)
+        var key = GatewayFixture.Key("client");
+        var chained = _client.ExecuteAsync("SET", key, "1").ContinueWith(
+            _ => _client.ExecuteAsync("GET", key).GetAwaiter().GetResult(), TaskContinuationOptions.ExecuteSynchronously);
+        Assert.Equal("1", await chained.WaitAsync(TimeSpan.FromSeconds(10)));
+    }
+
+    [Fact]
+    public async Task TheEnginesOwnContinuationsResumeOnTheReceiveLoop()
+    {
+        // No hand-off: the continuation runs before the receive loop reads the next reply, so a
+        // reply pipelined right behind is not yet delivered when it runs.
+        var key = GatewayFixture.Key("client");
+        var first = _client.ExecuteResumingOnReceiveAsync("SET", key, "1");
+        var second = _client.ExecuteAsync("GET", key);
+        var secondDeliveredFirst = await first.ContinueWith(_ => second.IsCompleted, TaskContinuationOptions.ExecuteSynchronously);
+        Assert.False(secondDeliveredFirst);
+        Assert.Equal("1", await second);
+    }
+
+    [Fact]
     public async Task ARequestGoesOutWhileTheRepliesBeforeItAreStillDue()
     {
         // A script's commands often chain (a stream's next read behind the last batch's XACK): the

@@ -76,9 +76,10 @@ internal static class RunReaders
             yield break;
         }
         var count = request.Count.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        Task<object?> Scan(string cursor) => backend.ExecuteAsync("SCAN", cursor, "MATCH", request.Pattern, "COUNT", count);
-        // Redis' work is the limit: it always has the next page and the values of this one queued
-        // while the records of the page before are handed over.
+        // Redis must never wait for the gateway: as soon as a page's reply is read, on the connection's
+        // own thread, the next page and this page's values are asked for; the records of the page
+        // before are handed over meanwhile.
+        Task<object?> Scan(string cursor) => backend.ExecuteResumingOnReceiveAsync("SCAN", cursor, "MATCH", request.Pattern, "COUNT", count);
         var page = Scan("0");
         Task<List<object?>>? previous = null;
         while (true)
@@ -159,7 +160,7 @@ internal static class RunReaders
             }
             return records;
         }
-        var values = await backend.ExecuteAsync("MGET", keys).ConfigureAwait(false) as object?[] ?? [];
+        var values = await backend.ExecuteResumingOnReceiveAsync("MGET", keys).ConfigureAwait(false) as object?[] ?? [];
         for (var i = 0; i < keys.Length; i++)
         {
             var key = (string)keys[i]!;
