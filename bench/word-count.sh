@@ -6,7 +6,7 @@
 # SCAN MATCH doc:* COUNT 1000, for each page one pipeline of GETs, the words counted with
 # collections.Counter. Both peers in one run, against the same redis-server, printed as a ratio.
 #
-#   bench/word-count.sh            sizes 500,000 and 1,000,000 keys; 3 rounds at the larger
+#   bench/word-count.sh            sizes 500,000 and 1,000,000 keys; 5 rounds at the larger
 #   bench/word-count.sh --quick    sizes 100,000 and 200,000 keys; 3 rounds at the larger
 #
 # Speed: records (keys) per second. The gateway's time is the execution's own total_duration
@@ -23,10 +23,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-rounds=3 small=500000 large=1000000
+rounds=5 small=500000 large=1000000
 case ${1:-} in
   "") ;;
-  --quick) small=100000 large=200000 ;;
+  --quick) rounds=3 small=100000 large=200000 ;;
   *) echo "usage: $0 [--quick]" >&2; exit 2 ;;
 esac
 python=/usr/bin/python3
