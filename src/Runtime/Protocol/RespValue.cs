@@ -26,6 +26,10 @@ internal static class RespValue
 
     private static object? ReadValue(ReadOnlySpan<byte> bytes, ref int position)
     {
+        if (position >= bytes.Length)
+        {
+            throw new InvalidDataException("a RESP frame ended before its last element");
+        }
         var type = bytes[position];
         var lineLength = bytes[(position + 1)..].IndexOf((byte)'\r');
         if (lineLength < 0)
@@ -53,6 +57,10 @@ internal static class RespValue
                 if (length < 0)
                 {
                     return null;
+                }
+                if (length > bytes.Length - position - 2 || !bytes.Slice(position + (int)length, 2).SequenceEqual("\r\n"u8))
+                {
+                    throw new InvalidDataException($"a RESP bulk string of {length} bytes is not followed by CRLF");
                 }
                 var bulk = ScriptText.Decode(bytes.Slice(position, (int)length));
                 position += (int)length + 2;

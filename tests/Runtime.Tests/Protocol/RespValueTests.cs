@@ -70,6 +70,10 @@ public class RespValueTests
     [InlineData("$x\r\nab\r\n")]
     [InlineData("*1x\r\n:1\r\n")]
     [InlineData("?1\r\n")]
+    [InlineData("$2\r\nab")]
+    [InlineData("$2\r\nabc\r\n")]
+    [InlineData("*2\r\n:1\r\n")]
+    [InlineData("$9999999999\r\nab\r\n")]
     public void AMalformedFrameIsInvalidData(string frame)
     {
         Assert.Throws<InvalidDataException>(() => RespValue.Read(new ReadOnlySequence<byte>(Encoding.Latin1.GetBytes(frame))));

@@ -78,7 +78,7 @@ internal static class RunReaders
         var count = request.Count.ToString(System.Globalization.CultureInfo.InvariantCulture);
         // Redis must never wait for the gateway: as soon as a page's reply is read, on the connection's
         // own thread, the next page and this page's values are asked for; the records of the page
-        // before are handed over meanwhile.
+        // before are made and handed over on another thread (their number is the caller's count).
         Task<object?> Scan(string cursor) => backend.ExecuteResumingOnReceiveAsync("SCAN", cursor, "MATCH", request.Pattern, "COUNT", count);
         var page = Scan("0");
         Task<List<object?>>? previous = null;
@@ -160,7 +160,7 @@ internal static class RunReaders
             }
             return records;
         }
-        var values = await backend.ExecuteResumingOnReceiveAsync("MGET", keys).ConfigureAwait(false) as object?[] ?? [];
+        var values = await backend.ExecuteAsync("MGET", keys).ConfigureAwait(false) as object?[] ?? [];
         for (var i = 0; i < keys.Length; i++)
         {
             var key = (string)keys[i]!;

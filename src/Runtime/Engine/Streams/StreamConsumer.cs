@@ -223,6 +223,13 @@ internal sealed partial class StreamConsumer
 
     private async Task ProcessAsync(BackendClient backend, List<object?> batch)
     {
+        // The previous batch's acknowledgement went out with the read of this one, and this one runs
+        // without waiting for its reply (a round trip less per batch); one already known to have
+        // failed (the backend gone) stops the consumer before this batch runs: both stay pending.
+        if (_acknowledging.IsCompleted)
+        {
+            await _acknowledging.ConfigureAwait(false);
+        }
         var registration = _owner.Registration;
         var outcome = await _processor.RunBatchAsync(registration, batch).ConfigureAwait(false);
         if (!outcome.Ran)
@@ -241,6 +248,8 @@ internal sealed partial class StreamConsumer
                 _processor.Abort(_owner, outcome.Error);
                 return;
             }
+            // An acknowledgement that failed meanwhile is the consumer's to stop on, not the retry's.
+            await _acknowledging.ConfigureAwait(false);
             _owner.Status = StreamStatus.WaitingForRetryOnFailure;
             await Task.Delay(TimeSpan.FromSeconds(_owner.Options.RetryIntervalSeconds), _stop).ConfigureAwait(false);
             _owner.Status = StreamStatus.Ok;
@@ -251,9 +260,8 @@ internal sealed partial class StreamConsumer
         {
             ids.Add(((StreamRecord)record!).Id);
         }
-        // The previous batch's acknowledgement went out with the read of this one, and this one ran
-        // without waiting for its reply (a round trip less per batch). Its failure (the backend gone)
-        // stops the consumer here, before this batch is acknowledged: both stay pending.
+        // The previous batch's acknowledgement, if it failed meanwhile, stops the consumer here,
+        // before this batch is acknowledged: both stay pending.
         await _acknowledging.ConfigureAwait(false);
         _acknowledging = AcknowledgeAsync(backend, ids);
     }
