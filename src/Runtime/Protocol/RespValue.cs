@@ -14,8 +14,8 @@ internal static class RespValue
 {
     public static object? Read(ReadOnlySequence<byte> frame)
     {
-        // One span to walk: a frame is nearly always in one segment already (a pending command's
-        // reply is copied whole); a frame across segments is copied once.
+        // One span to walk: a frame is nearly always in one segment already (a pending command reads
+        // its reply in place in the connection's buffer); a frame across segments is copied once.
         ReadOnlySpan<byte> bytes = frame.IsSingleSegment ? frame.FirstSpan : frame.ToArray();
         var position = 0;
         var value = ReadValue(bytes, ref position);
